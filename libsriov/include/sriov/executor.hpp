@@ -1,0 +1,65 @@
+#pragma once
+// Runs a Plan. Each step is applied through a StepRunner (the kernel in production, a fake in
+// tests); when one fails, the completed ones are undone in reverse order and the report says
+// exactly what was done, what failed and what was undone.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sriov/error.hpp"
+#include "sriov/plan.hpp"
+#include "sriov/sysfs.hpp"
+
+namespace sriov {
+
+class StepRunner {
+ public:
+  virtual ~StepRunner() = default;
+  // May record what it observed in the step (e.g. the driver actually bound) for undo.
+  virtual Status apply(Step& step) = 0;
+  virtual Status undo(const Step& step) = 0;
+};
+
+enum class StepStatus { planned, done, failed, undone, undo_failed, not_run };
+std::string_view status_name(StepStatus status);
+
+struct ExecutionReport {
+  std::vector<StepStatus> status;  // one per plan step
+  std::optional<Error> error;      // the failure, with what was undone in its message
+  std::vector<std::string> warnings;
+  bool changed() const;            // some step is done (and stays done)
+  bool ok() const { return !error; }
+};
+
+ExecutionReport execute(Plan& plan, StepRunner& runner);
+
+struct KernelOptions {
+  std::chrono::milliseconds write_timeout = kDefaultWriteTimeout;
+  std::chrono::milliseconds settle_timeout{15000};  // wait for VFs / netdevs / probe results
+};
+
+// The real runner: sysfs writes under a watchdog, read back, bounded event-driven waits.
+class KernelRunner : public StepRunner {
+ public:
+  KernelRunner(const Sysfs& sysfs, KernelOptions options) : sysfs_(sysfs), options_(options) {}
+  Status apply(Step& step) override;
+  Status undo(const Step& step) override;
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+ private:
+  Status apply_step(SetAutoprobe& step);
+  Status apply_step(SetNumVfs& step);
+  Status apply_step(BindDriver& step);
+  Status write_numvfs(const SetNumVfs& step, unsigned value);
+  Status move_driver(const PciAddress& vf, const std::optional<std::string>& from,
+                     const std::optional<std::string>& override_value,
+                     const std::optional<std::string>& to);
+
+  const Sysfs& sysfs_;
+  KernelOptions options_;
+  std::vector<std::string> warnings_;
+};
+
+}  // namespace sriov

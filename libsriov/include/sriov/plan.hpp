@@ -1,0 +1,63 @@
+#pragma once
+// Every change to the host is a Step of a Plan. A planner computes the plan from what the
+// user asked for and what the host looks like (no writes); an executor runs it, undoing the
+// completed steps when one fails. --dry-run prints the plan instead.
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "sriov/pci_address.hpp"
+
+namespace sriov {
+
+// sriov_drivers_autoprobe of a PF.
+struct SetAutoprobe {
+  std::string pf;         // PF label for messages
+  std::string pf_path;    // host path of the PF device directory
+  bool from = true, to = true;
+};
+
+// sriov_numvfs of a PF. The kernel only goes nonzero -> 0 -> nonzero, so a change between two
+// nonzero counts is two steps.
+struct SetNumVfs {
+  std::string pf;
+  std::string pf_path;
+  unsigned from = 0, to = 0;
+  unsigned vfio_bound = 0;   // VFs bound to vfio-pci that a disable destroys
+  bool wait_netdevs = false; // PF is a NIC: wait for VF netdevs that a driver probes
+};
+
+// Moves one VF to another driver (to == nullopt: leave it without a driver).
+struct BindDriver {
+  std::string pf;
+  unsigned vf_index = 0;
+  PciAddress vf;
+  std::optional<std::string> from;       // driver bound when planned
+  std::optional<std::string> from_override;  // driver_override when planned
+  std::optional<std::string> to;
+};
+
+using Step = std::variant<SetAutoprobe, SetNumVfs, BindDriver>;
+
+// One sysfs write a step performs, in order (shown by --dry-run).
+struct Write {
+  std::string path;
+  std::string value;
+};
+
+std::string step_action(const Step& step);      // "set-numvfs", "bind", ...
+std::string step_target(const Step& step);      // PF or VF address
+std::string describe(const Step& step);         // "set VF count of 0000:3b:00.0: 0 -> 8"
+std::string disruption(const Step& step);       // "destroys 4 VFs (2 bound to vfio-pci)" or ""
+std::vector<Write> planned_writes(const Step& step);
+
+struct Plan {
+  std::string summary;              // "create 8 VFs on 0000:3b:00.0 (ens1f0)"
+  std::vector<Step> steps;
+  std::vector<std::string> notes;   // why a plan is empty, what was skipped
+  bool empty() const { return steps.empty(); }
+};
+
+}  // namespace sriov

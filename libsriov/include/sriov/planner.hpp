@@ -1,0 +1,45 @@
+#pragma once
+// Planners for the VF lifecycle: pure functions of (request, host state) -> Plan or refusal.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sriov/device.hpp"
+#include "sriov/error.hpp"
+#include "sriov/holders.hpp"
+#include "sriov/inventory.hpp"
+#include "sriov/plan.hpp"
+
+namespace sriov {
+
+// What the planner needs to know about the host besides the PF: its VFs, who holds their
+// VFIO groups open, and which drivers are available.
+struct HostView {
+  PhysicalFunction pf;
+  std::vector<VirtualFunction> vfs;
+  std::vector<Holder> holders;           // processes holding the VFs' /dev/vfio groups
+  std::vector<std::string> pci_drivers;  // names under /sys/bus/pci/drivers
+};
+
+Result<HostView> read_host_view(const Sysfs& sysfs, const PhysicalFunction& pf);
+
+struct CreateRequest {
+  unsigned count = 0;
+  bool no_autoprobe = false;
+  std::optional<std::string> driver;
+  bool force = false;
+};
+
+Result<Plan> plan_create(const HostView& host, const CreateRequest& request);
+Result<Plan> plan_destroy(const HostView& host, bool force);
+
+// to == nullopt: unbind. Every target must be a PCI VF. holders: processes holding the
+// targets' /dev/vfio groups (moving such a VF off vfio-pci is refused).
+Result<Plan> plan_bind(const std::vector<VfTarget>& targets, const std::optional<std::string>& to,
+                       const std::vector<std::string>& pci_drivers,
+                       const std::vector<Holder>& holders);
+
+std::vector<std::string> list_pci_drivers(const Sysfs& sysfs);
+
+}  // namespace sriov

@@ -1,0 +1,67 @@
+#pragma once
+// Sysfs: the one root every sysfs, procfs and devfs path goes through.
+//
+// Paths are given as host paths ("/sys/bus/pci/devices/0000:3b:00.0/sriov_numvfs") and mapped
+// under the root: "/" on a real host, a fixture directory in tests. A path that resolves
+// (through ".." or symlinks) outside the root is refused, so a crafted tree cannot make the
+// tool read or write the real host.
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sriov/error.hpp"
+
+namespace sriov {
+
+class Sysfs {
+ public:
+  explicit Sysfs(std::filesystem::path root = "/");
+
+  // --sysfs-root wins, then $SRIOV_SYSFS_ROOT, then "/". The root must be a directory.
+  static Result<Sysfs> from(const std::optional<std::string>& cli_root);
+
+  const std::filesystem::path& root() const { return root_; }
+  // True on a real host (root "/"): only there do writes have kernel side effects to wait for.
+  bool live() const { return live_; }
+
+  // Maps a host path under the root, following symlinks; refuses escapes.
+  Result<std::filesystem::path> real(std::string_view host_path) const;
+  // Resolves symlinks and returns the host path (without the root).
+  Result<std::string> resolve(std::string_view host_path) const;
+
+  bool exists(std::string_view host_path) const;
+  bool is_dir(std::string_view host_path) const;
+  // File contents without the trailing newline.
+  Result<std::string> read(std::string_view host_path) const;
+  std::optional<std::string> read_opt(std::string_view host_path) const;
+  // Decimal (or base-prefixed, with base 0) integer file.
+  Result<long long> read_int(std::string_view host_path, int base = 10) const;
+  std::optional<long long> read_int_opt(std::string_view host_path, int base = 10) const;
+  // Last path component of a symlink's target ("driver" -> "i40e"); nullopt when no link.
+  std::optional<std::string> link_name(std::string_view host_path) const;
+  // Raw target text of a symlink, not followed (used for /proc/PID/fd/N).
+  std::optional<std::string> read_link(std::string_view host_path) const;
+  // Sorted names in a directory; empty when it does not exist.
+  std::vector<std::string> list(std::string_view host_path) const;
+
+  // Writes value to a sysfs attribute. The write runs in a child process under a watchdog:
+  // some kernel writes (sriov_numvfs, unbind) block for as long as a VM holds a device, and a
+  // thread stuck in the kernel could not be abandoned. Timeout -> Errc::timeout.
+  Status write(std::string_view host_path, std::string_view value,
+               std::chrono::milliseconds timeout) const;
+
+ private:
+  std::filesystem::path root_;
+  bool live_ = true;
+};
+
+// Default watchdog for kernel writes that may block (changeable with --timeout).
+inline constexpr std::chrono::seconds kDefaultWriteTimeout{60};
+
+std::string join_path(std::string_view dir, std::string_view name);
+
+}  // namespace sriov

@@ -1,0 +1,290 @@
+#include "sriov/executor.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <set>
+
+#include "sriov/holders.hpp"
+#include "sriov/inventory.hpp"
+#include "wait.hpp"
+
+namespace sriov {
+
+std::string_view status_name(StepStatus status) {
+  switch (status) {
+    case StepStatus::planned: return "planned";
+    case StepStatus::done: return "done";
+    case StepStatus::failed: return "failed";
+    case StepStatus::undone: return "undone";
+    case StepStatus::undo_failed: return "undo-failed";
+    case StepStatus::not_run: return "not-run";
+  }
+  return "not-run";
+}
+
+bool ExecutionReport::changed() const {
+  for (auto s : status)
+    if (s == StepStatus::done || s == StepStatus::undo_failed) return true;
+  return false;
+}
+
+ExecutionReport execute(Plan& plan, StepRunner& runner) {
+  ExecutionReport report;
+  report.status.assign(plan.steps.size(), StepStatus::not_run);
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    auto applied = runner.apply(plan.steps[i]);
+    if (applied) {
+      report.status[i] = StepStatus::done;
+      continue;
+    }
+    report.status[i] = StepStatus::failed;
+    Error error = applied.error();
+    std::vector<std::string> undone, not_undone;
+    for (size_t j = i; j-- > 0;) {
+      auto back = runner.undo(plan.steps[j]);
+      if (back) {
+        report.status[j] = StepStatus::undone;
+        undone.push_back(describe(plan.steps[j]));
+      } else {
+        report.status[j] = StepStatus::undo_failed;
+        not_undone.push_back(describe(plan.steps[j]) + ": " + back.error().message);
+      }
+    }
+    error.message = fmt::format("step {} of {} failed ({}): {}", i + 1, plan.steps.size(),
+                                describe(plan.steps[i]), error.message);
+    if (!undone.empty())
+      error.message += fmt::format(". Undone: {}", fmt::join(undone, "; "));
+    else if (i == 0)
+      error.message += ". Nothing had been changed before it";
+    if (!not_undone.empty()) {
+      error.code = Errc::rollback_incomplete;
+      error.message += fmt::format(". NOT undone, still applied: {}", fmt::join(not_undone, "; "));
+    }
+    report.error = std::move(error);
+    break;
+  }
+  return report;
+}
+
+namespace {
+
+std::string pci_dev(const PciAddress& a) { return "/sys/bus/pci/devices/" + a.str(); }
+
+// Turns the kernel's errno for a sriov_numvfs write into the rule it stands for.
+Error explain_numvfs(Error e, const SetNumVfs& step, unsigned value) {
+  switch (e.sys_errno) {
+    case EBUSY:
+      e.message += fmt::format(" (the kernel changes a VF count only through 0; {} has VFs, or "
+                               "the PF is busy)",
+                               step.pf);
+      break;
+    case ERANGE:
+      e.message += fmt::format(" ({} VFs is more than sriov_totalvfs of {})", value, step.pf);
+      break;
+    case ENOENT:
+    case ENOSYS:
+      e.code = Errc::unsupported;
+      e.message += " (no PF driver with SR-IOV support is bound: bind the PF's driver first)";
+      break;
+    case ENOMEM:
+      e.message += fmt::format(" (the PF driver could not set up {} VFs; netdevsim answers this "
+                               "above its max_vfs)",
+                               value);
+      break;
+    case EPERM:
+    case EINVAL:
+      e.message += " (the PF driver refused: VFs may be assigned, or the count is invalid for "
+                   "this device; dmesg has the driver's reason)";
+      break;
+    default: break;
+  }
+  return e;
+}
+
+}  // namespace
+
+Status KernelRunner::apply(Step& step) {
+  return std::visit([this](auto& s) { return apply_step(s); }, step);
+}
+
+Status KernelRunner::apply_step(SetAutoprobe& step) {
+  std::string path = step.pf_path + "/sriov_drivers_autoprobe";
+  auto ok = sysfs_.write(path, step.to ? "1" : "0", options_.write_timeout);
+  if (!ok) return ok;
+  auto back = sysfs_.read_int(path);
+  if (!back) return tl::unexpected(back.error());
+  if ((*back != 0) != step.to)
+    return fail(Errc::kernel,
+                fmt::format("wrote {} to {} but it reads back {}", int(step.to), path, *back), path);
+  return {};
+}
+
+Status KernelRunner::write_numvfs(const SetNumVfs& step, unsigned value) {
+  std::string path = step.pf_path + "/sriov_numvfs";
+  if (value == 0) {
+    // Last check before the irreversible write: a process may have opened a VF's VFIO group
+    // since the plan was made, and the disable would then block until it lets go.
+    PhysicalFunction pf;
+    pf.is_pci = sysfs_.exists(step.pf_path + "/sriov_totalvfs");
+    pf.device_path = step.pf_path;
+    pf.num_vfs = 1;
+    if (pf.is_pci) {
+      auto vfs = read_vfs(sysfs_, pf);
+      std::set<unsigned> groups;
+      if (vfs)
+        for (auto& vf : *vfs)
+          if (vf.driver == "vfio-pci" && vf.iommu_group) groups.insert(*vf.iommu_group);
+      auto holders = find_vfio_holders(sysfs_, groups);
+      if (!holders.empty())
+        return fail(Errc::refused,
+                    fmt::format("refusing to write 0 to {}: {}; the kernel would block until it "
+                                "lets go",
+                                path, describe(holders.front())),
+                    path);
+    }
+  }
+  auto ok = sysfs_.write(path, std::to_string(value), options_.write_timeout);
+  if (!ok) return tl::unexpected(explain_numvfs(ok.error(), step, value));
+  auto back = sysfs_.read_int(path);
+  if (!back) return tl::unexpected(back.error());
+  if (*back != value)
+    return fail(Errc::kernel,
+                fmt::format("wrote {} to {} but the driver enabled {} VFs", value, path, *back),
+                path);
+
+  bool pci = sysfs_.exists(step.pf_path + "/sriov_totalvfs");
+  if (!pci) return {};
+  auto links_match = [&] {
+    unsigned n = 0;
+    for (const auto& name : sysfs_.list(step.pf_path))
+      if (name.rfind("virtfn", 0) == 0) ++n;
+    return n == value;
+  };
+  if (!detail::wait_until(sysfs_, links_match, options_.settle_timeout))
+    return fail(Errc::timeout,
+                fmt::format("{} reads {} but the kernel did not list {} virtfn links under {} "
+                            "within {} ms",
+                            path, value, value, step.pf_path, options_.settle_timeout.count()),
+                path);
+  if (value > 0 && step.wait_netdevs) {
+    // A NIC's VF driver (iavf, mlx5_core, ixgbevf) registers the VF netdev after probe,
+    // sometimes from a work queue: wait for it so callers can configure the VF right away.
+    auto netdevs_ready = [&] {
+      for (unsigned i = 0; i < value; ++i) {
+        auto dev = sysfs_.resolve(fmt::format("{}/virtfn{}", step.pf_path, i));
+        if (!dev) return false;
+        auto driver = sysfs_.link_name(*dev + "/driver");
+        if (driver && *driver != "vfio-pci" && *driver != "pci-stub" &&
+            sysfs_.list(*dev + "/net").empty())
+          return false;
+      }
+      return true;
+    };
+    if (!detail::wait_until(sysfs_, netdevs_ready, options_.settle_timeout))
+      warnings_.push_back(fmt::format("some VFs of {} are bound to a driver but have no netdev "
+                                      "after {} ms",
+                                      step.pf, options_.settle_timeout.count()));
+  }
+  return {};
+}
+
+Status KernelRunner::apply_step(SetNumVfs& step) {
+  std::string path = step.pf_path + "/sriov_numvfs";
+  auto now = sysfs_.read_int(path);
+  if (!now) return tl::unexpected(now.error());
+  if (*now == step.to) return {};
+  if (*now != step.from)
+    return fail(Errc::refused,
+                fmt::format("{} changed since the plan was made: it reads {}, the plan expected {}; "
+                            "run the command again",
+                            path, *now, step.from),
+                path);
+  return write_numvfs(step, step.to);
+}
+
+Status KernelRunner::move_driver(const PciAddress& vf, const std::optional<std::string>& from,
+                                 const std::optional<std::string>& override_value,
+                                 const std::optional<std::string>& to) {
+  std::string dev = pci_dev(vf);
+  auto t = options_.write_timeout;
+  // driver_override first, so that only `to` can claim the VF once it is free.
+  if (auto ok = sysfs_.write(dev + "/driver_override", to ? *to : "\n", t); !ok) return ok;
+  if (from) {
+    if (auto ok = sysfs_.write("/sys/bus/pci/drivers/" + *from + "/unbind", vf.str(), t); !ok)
+      return ok;
+  }
+  if (to) {
+    if (auto ok = sysfs_.write("/sys/bus/pci/drivers_probe", vf.str(), t); !ok) return ok;
+  }
+  if (override_value != to) {
+    if (auto ok = sysfs_.write(dev + "/driver_override", override_value.value_or("\n"), t); !ok)
+      return ok;
+  }
+  auto bound = [&] { return sysfs_.link_name(dev + "/driver") == to; };
+  if (!detail::wait_until(sysfs_, bound, options_.settle_timeout)) {
+    auto now = sysfs_.link_name(dev + "/driver");
+    return fail(Errc::kernel,
+                fmt::format("{} is on {} after the writes, not on {} (the driver's probe may have "
+                            "failed: see dmesg)",
+                            vf.str(), now.value_or("no driver"), to.value_or("no driver")),
+                dev + "/driver");
+  }
+  return {};
+}
+
+Status KernelRunner::apply_step(BindDriver& step) {
+  std::string dev = pci_dev(step.vf);
+  if (!sysfs_.exists(dev))
+    return fail(Errc::not_found, fmt::format("VF {} ({}) does not exist", step.vf_index,
+                                             step.vf.str()),
+                dev);
+  // What is bound now is what an undo restores (new VFs may have been probed by autoprobe).
+  step.from = sysfs_.link_name(dev + "/driver");
+  auto ov = sysfs_.read_opt(dev + "/driver_override");
+  step.from_override = ov && !ov->empty() && *ov != "(null)" ? ov : std::nullopt;
+  if (step.from == step.to) return {};
+  if (step.from == "vfio-pci") {
+    if (auto group = sysfs_.link_name(dev + "/iommu_group")) {
+      auto holders = find_vfio_holders(sysfs_, {static_cast<unsigned>(std::stoul(*group))});
+      if (!holders.empty())
+        return fail(Errc::refused,
+                    fmt::format("refusing to unbind {} from vfio-pci: {}", step.vf.str(),
+                                describe(holders.front())),
+                    dev);
+    }
+  }
+  auto moved = move_driver(step.vf, step.from, step.to, step.to);
+  if (moved) return {};
+  // Put the VF back where it was before reporting, so a failed step leaves nothing behind.
+  auto now = sysfs_.link_name(dev + "/driver");
+  auto back = move_driver(step.vf, now, step.from_override, step.from);
+  Error e = moved.error();
+  e.message += back ? fmt::format("; {} was put back on {}", step.vf.str(),
+                                  step.from.value_or("no driver"))
+                    : fmt::format("; putting {} back on {} failed too: {}", step.vf.str(),
+                                  step.from.value_or("no driver"), back.error().message);
+  return tl::unexpected(e);
+}
+
+Status KernelRunner::undo(const Step& step) {
+  if (auto* s = std::get_if<SetAutoprobe>(&step)) {
+    SetAutoprobe back = *s;
+    std::swap(back.from, back.to);
+    return apply_step(back);
+  }
+  if (auto* s = std::get_if<SetNumVfs>(&step)) {
+    auto now = sysfs_.read_int(s->pf_path + "/sriov_numvfs");
+    if (!now) return tl::unexpected(now.error());
+    if (static_cast<unsigned>(*now) == s->from) return {};
+    if (*now != 0)
+      if (auto ok = write_numvfs(*s, 0); !ok) return ok;
+    if (s->from == 0) return {};
+    return write_numvfs(*s, s->from);
+  }
+  const auto& b = std::get<BindDriver>(step);
+  auto now = sysfs_.link_name(pci_dev(b.vf) + "/driver");
+  return move_driver(b.vf, now, b.from_override, b.from);
+}
+
+}  // namespace sriov

@@ -1,0 +1,56 @@
+#include "sriov/mac_address.hpp"
+
+#include <fmt/format.h>
+
+#include "parse_util.hpp"
+
+namespace sriov {
+
+Result<MacAddress> MacAddress::parse(std::string_view text) {
+  auto bad = [&](const std::string& why) {
+    return fail(Errc::invalid_input,
+                fmt::format("invalid MAC address {}: {}", detail::quoted(text), why));
+  };
+  if (text.size() != 17)
+    return bad("expected six two-digit hex groups separated by ':', e.g. 02:00:00:00:00:01");
+  char sep = text[2];
+  if (sep != ':' && sep != '-') return bad("groups must be separated by ':'");
+  MacAddress mac;
+  for (size_t i = 0; i < 6; ++i) {
+    size_t at = i * 3;
+    if (i > 0 && text[at - 1] != sep) return bad("mixed or misplaced separators");
+    auto group = text.substr(at, 2);
+    if (!detail::is_hex(group[0]) || !detail::is_hex(group[1]))
+      return bad(fmt::format("'{}' is not a hex byte", group));
+    mac.bytes[i] = static_cast<uint8_t>(*detail::parse_uint(group, 16));
+  }
+  return mac;
+}
+
+std::string MacAddress::str() const {
+  return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", bytes[0], bytes[1], bytes[2],
+                     bytes[3], bytes[4], bytes[5]);
+}
+
+bool MacAddress::is_zero() const {
+  for (auto b : bytes)
+    if (b) return false;
+  return true;
+}
+
+Result<MacAddress> MacAddress::plus(uint64_t n) const {
+  uint64_t value = 0;
+  for (auto b : bytes) value = value << 8 | b;
+  if (n > 0xffffffffffffULL - value)
+    return fail(Errc::invalid_input,
+                fmt::format("MAC address {} + {} runs past ff:ff:ff:ff:ff:ff", str(), n));
+  value += n;
+  MacAddress out;
+  for (int i = 5; i >= 0; --i) {
+    out.bytes[i] = static_cast<uint8_t>(value & 0xff);
+    value >>= 8;
+  }
+  return out;
+}
+
+}  // namespace sriov

@@ -1,0 +1,263 @@
+#include "sriov/sysfs.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <system_error>
+
+#include "parse_util.hpp"
+
+namespace fs = std::filesystem;
+
+namespace sriov {
+namespace {
+
+fs::path relative_part(std::string_view host_path) {
+  while (!host_path.empty() && host_path.front() == '/') host_path.remove_prefix(1);
+  return fs::path(std::string(host_path)).lexically_normal();
+}
+
+bool inside(const fs::path& path, const fs::path& root) {
+  auto p = path.native();
+  auto r = root.native();
+  if (p == r) return true;
+  if (!r.empty() && r.back() == '/') return p.rfind(r, 0) == 0;
+  return p.size() > r.size() && p.compare(0, r.size(), r) == 0 && p[r.size()] == '/';
+}
+
+Result<std::string> read_fd_all(int fd, const std::string& host_path) {
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      return fail(err == ENXIO || err == ENODEV ? Errc::unsupported : Errc::io,
+                  fmt::format("reading {}: {}", host_path, std::strerror(err)), host_path, err);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string join_path(std::string_view dir, std::string_view name) {
+  std::string out(dir);
+  if (out.empty() || out.back() != '/') out += '/';
+  out += name;
+  return out;
+}
+
+Sysfs::Sysfs(fs::path root) {
+  std::error_code ec;
+  auto canonical = fs::canonical(root, ec);
+  root_ = ec ? root : canonical;
+  live_ = root_ == fs::path("/");
+}
+
+Result<Sysfs> Sysfs::from(const std::optional<std::string>& cli_root) {
+  std::string root = "/";
+  if (cli_root && !cli_root->empty()) {
+    root = *cli_root;
+  } else if (const char* env = std::getenv("SRIOV_SYSFS_ROOT"); env && *env) {
+    root = env;
+  }
+  std::error_code ec;
+  if (!fs::is_directory(root, ec))
+    return fail(Errc::invalid_input,
+                fmt::format("sysfs root '{}' is not a directory (from {})", root,
+                            cli_root && !cli_root->empty() ? "--sysfs-root" : "SRIOV_SYSFS_ROOT"),
+                root);
+  return Sysfs(root);
+}
+
+Result<fs::path> Sysfs::real(std::string_view host_path) const {
+  auto rel = relative_part(host_path);
+  if (!rel.empty() && *rel.begin() == "..")
+    return fail(Errc::invalid_input, fmt::format("path {} leaves the sysfs root", host_path),
+                std::string(host_path));
+  fs::path joined = rel.empty() ? root_ : root_ / rel;
+  if (live_) return joined;
+  std::error_code ec;
+  auto resolved = fs::weakly_canonical(joined, ec);
+  if (ec) return joined;
+  if (!inside(resolved, root_))
+    return fail(Errc::invalid_input,
+                fmt::format("path {} resolves to {}, outside the sysfs root {}", host_path,
+                            resolved.string(), root_.string()),
+                std::string(host_path));
+  return resolved;
+}
+
+Result<std::string> Sysfs::resolve(std::string_view host_path) const {
+  auto r = real(host_path);
+  if (!r) return tl::unexpected(r.error());
+  std::error_code ec;
+  auto c = fs::canonical(*r, ec);
+  if (ec)
+    return fail(Errc::not_found, fmt::format("{}: {}", host_path, ec.message()),
+                std::string(host_path), ec.value());
+  if (live_) return c.string();
+  auto rel = c.lexically_relative(root_);
+  return "/" + (rel == "." ? std::string() : rel.string());
+}
+
+bool Sysfs::exists(std::string_view host_path) const {
+  auto r = real(host_path);
+  std::error_code ec;
+  return r && fs::exists(*r, ec);
+}
+
+bool Sysfs::is_dir(std::string_view host_path) const {
+  auto r = real(host_path);
+  std::error_code ec;
+  return r && fs::is_directory(*r, ec);
+}
+
+Result<std::string> Sysfs::read(std::string_view host_path) const {
+  auto r = real(host_path);
+  if (!r) return tl::unexpected(r.error());
+  int fd = ::open(r->c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    return fail(err == ENOENT ? Errc::not_found : Errc::io,
+                fmt::format("reading {}: {}", host_path, std::strerror(err)),
+                std::string(host_path), err);
+  }
+  auto text = read_fd_all(fd, std::string(host_path));
+  ::close(fd);
+  if (!text) return text;
+  while (!text->empty() && (text->back() == '\n' || text->back() == '\0')) text->pop_back();
+  return text;
+}
+
+std::optional<std::string> Sysfs::read_opt(std::string_view host_path) const {
+  auto r = read(host_path);
+  if (!r) return std::nullopt;
+  return *r;
+}
+
+Result<long long> Sysfs::read_int(std::string_view host_path, int base) const {
+  auto text = read(host_path);
+  if (!text) return tl::unexpected(text.error());
+  auto t = detail::trim(*text);
+  char* end = nullptr;
+  std::string s(t);
+  errno = 0;
+  long long v = std::strtoll(s.c_str(), &end, base);
+  if (s.empty() || errno != 0 || *end != '\0')
+    return fail(Errc::io, fmt::format("{} holds '{}', not a number", host_path, s),
+                std::string(host_path));
+  return v;
+}
+
+std::optional<long long> Sysfs::read_int_opt(std::string_view host_path, int base) const {
+  auto r = read_int(host_path, base);
+  if (!r) return std::nullopt;
+  return *r;
+}
+
+std::optional<std::string> Sysfs::read_link(std::string_view host_path) const {
+  auto rel = relative_part(host_path);
+  auto parent = real("/" + rel.parent_path().string());
+  if (!parent) return std::nullopt;
+  std::error_code ec;
+  auto target = fs::read_symlink(*parent / rel.filename(), ec);
+  if (ec) return std::nullopt;
+  return target.string();
+}
+
+std::optional<std::string> Sysfs::link_name(std::string_view host_path) const {
+  auto target = read_link(host_path);
+  if (!target) return std::nullopt;
+  return fs::path(*target).filename().string();
+}
+
+std::vector<std::string> Sysfs::list(std::string_view host_path) const {
+  std::vector<std::string> names;
+  auto r = real(host_path);
+  if (!r) return names;
+  std::error_code ec;
+  for (fs::directory_iterator it(*r, ec), end; !ec && it != end; it.increment(ec))
+    names.push_back(it->path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Status Sysfs::write(std::string_view host_path, std::string_view value,
+                    std::chrono::milliseconds timeout) const {
+  auto r = real(host_path);
+  if (!r) return tl::unexpected(r.error());
+  std::string path = r->string();
+  int pipefd[2];
+  if (::pipe2(pipefd, O_CLOEXEC) != 0)
+    return fail(Errc::io, fmt::format("pipe: {}", std::strerror(errno)));
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    int err = errno;
+    ::close(pipefd[0]);
+    ::close(pipefd[1]);
+    return fail(Errc::io, fmt::format("fork: {}", std::strerror(err)));
+  }
+  if (pid == 0) {
+    // Child: only async-signal-safe calls from here on.
+    ::close(pipefd[0]);
+    int flags = O_WRONLY | O_CLOEXEC | (live_ ? 0 : O_CREAT | O_TRUNC);
+    int err = 0;
+    int fd = ::open(path.c_str(), flags, 0644);
+    if (fd < 0) {
+      err = errno;
+    } else {
+      ssize_t n = ::write(fd, value.data(), value.size());
+      if (n < 0) err = errno;
+      else if (static_cast<size_t>(n) != value.size()) err = EIO;
+      if (::close(fd) != 0 && err == 0) err = errno;
+    }
+    ssize_t ignored = ::write(pipefd[1], &err, sizeof err);
+    (void)ignored;
+    ::_exit(0);
+  }
+  ::close(pipefd[1]);
+  pollfd pfd{pipefd[0], POLLIN, 0};
+  int ready;
+  do {
+    ready = ::poll(&pfd, 1, static_cast<int>(timeout.count()));
+  } while (ready < 0 && errno == EINTR);
+  if (ready == 0) {
+    ::close(pipefd[0]);
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, WNOHANG);
+    return fail(Errc::timeout,
+                fmt::format("writing {} to {} did not return within {} s: the kernel is still "
+                            "blocked in that write (process {} stays stuck until it returns); "
+                            "usually a VM or another process still uses the device",
+                            value, host_path,
+                            std::chrono::duration_cast<std::chrono::seconds>(timeout).count(),
+                            pid),
+                std::string(host_path));
+  }
+  int err = EIO;
+  ssize_t n = ::read(pipefd[0], &err, sizeof err);
+  ::close(pipefd[0]);
+  ::waitpid(pid, nullptr, 0);
+  if (n != sizeof err) err = EIO;
+  if (err != 0)
+    return fail(err == ENOENT ? Errc::not_found : Errc::kernel,
+                fmt::format("writing {} to {}: {}", value, host_path, std::strerror(err)),
+                std::string(host_path), err);
+  return {};
+}
+
+}  // namespace sriov

@@ -1,0 +1,57 @@
+#pragma once
+// Output shared by the command-line tools: text tables, plans, errors and the JSON shapes
+// documented in sriovctl(8). Commands write to injected streams so tests can compare output.
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sriov/device.hpp"
+#include "sriov/error.hpp"
+#include "sriov/executor.hpp"
+#include "sriov/plan.hpp"
+
+namespace tools {
+
+struct Output {
+  std::ostream& out;
+  std::ostream& err;
+  std::string program;  // "sriovctl"
+  bool json = false;
+  bool verbose = false;
+
+  // Prints "<program>: error: ..." once on stderr (and the JSON error object on stdout with
+  // --json); returns the exit status for the error's code.
+  int error(const sriov::Error& error) const;
+  void warn(const std::string& message) const;
+  void print_json(const nlohmann::json& value) const;
+};
+
+nlohmann::json to_json(const sriov::Error& error);
+nlohmann::json to_json(const sriov::PhysicalFunction& pf);
+nlohmann::json to_json(const sriov::VirtualFunction& vf);
+
+// A plan (dry run) or an executed plan (with a report) as JSON / text.
+nlohmann::json plan_json(const std::string& command, const sriov::Plan& plan, bool dry_run,
+                         const sriov::ExecutionReport* report);
+void print_plan_text(const Output& o, const sriov::Plan& plan);
+void print_report_text(const Output& o, const sriov::Plan& plan,
+                       const sriov::ExecutionReport& report);
+
+// Left-aligned columns separated by two spaces; the last column is not padded.
+class Table {
+ public:
+  explicit Table(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
+  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  void print(std::ostream& out) const;
+
+ private:
+  std::vector<std::vector<std::string>> rows_;
+};
+
+std::string or_dash(const std::string& text);
+std::string hex4(unsigned value);
+
+}  // namespace tools

@@ -1,0 +1,154 @@
+#include "tools/output.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ostream>
+
+namespace tools {
+
+using nlohmann::json;
+
+namespace {
+
+template <class T>
+json opt(const std::optional<T>& value) {
+  return value ? json(*value) : json(nullptr);
+}
+
+}  // namespace
+
+std::string or_dash(const std::string& text) { return text.empty() ? "-" : text; }
+std::string hex4(unsigned value) { return fmt::format("{:04x}", value); }
+
+json to_json(const sriov::Error& error) {
+  json j = {{"code", sriov::code_name(error.code)},
+            {"exit_status", sriov::exit_status(error.code)},
+            {"message", error.message}};
+  j["path"] = error.path.empty() ? json(nullptr) : json(error.path);
+  j["errno"] = error.sys_errno ? json(error.sys_errno) : json(nullptr);
+  return j;
+}
+
+int Output::error(const sriov::Error& e) const {
+  err << program << ": error: " << e.message << "\n";
+  if (json) print_json({{"error", to_json(e)}});
+  return sriov::exit_status(e.code);
+}
+
+void Output::warn(const std::string& message) const {
+  err << program << ": warning: " << message << "\n";
+}
+
+void Output::print_json(const nlohmann::json& value) const { out << value.dump(2) << "\n"; }
+
+json to_json(const sriov::PhysicalFunction& pf) {
+  json j;
+  j["id"] = pf.id;
+  j["address"] = pf.address ? json(pf.address->str()) : json(nullptr);
+  j["bus"] = pf.bus;
+  j["vendor_id"] = pf.is_pci ? json(hex4(pf.vendor_id)) : json(nullptr);
+  j["device_id"] = pf.is_pci ? json(hex4(pf.device_id)) : json(nullptr);
+  j["vendor"] = pf.vendor_name;
+  j["device"] = pf.device_name;
+  j["driver"] = opt(pf.driver);
+  j["netdevs"] = pf.netdevs;
+  j["total_vfs"] = opt(pf.total_vfs);
+  j["num_vfs"] = pf.num_vfs;
+  j["drivers_autoprobe"] = opt(pf.drivers_autoprobe);
+  j["vf_offset"] = opt(pf.vf_offset);
+  j["vf_stride"] = opt(pf.vf_stride);
+  j["vf_device_id"] = pf.vf_device_id ? json(hex4(*pf.vf_device_id)) : json(nullptr);
+  j["numa_node"] = opt(pf.numa_node);
+  j["iommu_group"] = opt(pf.iommu_group);
+  j["link_speed_mbps"] = opt(pf.link_speed_mbps);
+  return j;
+}
+
+json to_json(const sriov::VirtualFunction& vf) {
+  json j;
+  j["index"] = vf.index;
+  j["address"] = vf.address ? json(vf.address->str()) : json(nullptr);
+  j["driver"] = opt(vf.driver);
+  j["driver_override"] = opt(vf.driver_override);
+  j["netdevs"] = vf.netdevs;
+  j["iommu_group"] = opt(vf.iommu_group);
+  j["iommu_group_peers"] = vf.iommu_group_peers;
+  return j;
+}
+
+json plan_json(const std::string& command, const sriov::Plan& plan, bool dry_run,
+               const sriov::ExecutionReport* report) {
+  json steps = json::array();
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    const auto& step = plan.steps[i];
+    json writes = json::array();
+    for (const auto& w : sriov::planned_writes(step))
+      writes.push_back({{"path", w.path}, {"value", w.value}});
+    auto d = sriov::disruption(step);
+    steps.push_back({{"index", i + 1},
+                     {"action", sriov::step_action(step)},
+                     {"target", sriov::step_target(step)},
+                     {"description", sriov::describe(step)},
+                     {"disruption", d.empty() ? json(nullptr) : json(d)},
+                     {"writes", writes},
+                     {"status", report ? sriov::status_name(report->status[i]) : "planned"}});
+  }
+  json j = {{"command", command},
+            {"summary", plan.summary},
+            {"dry_run", dry_run},
+            {"changed", report ? report->changed() : false},
+            {"steps", steps},
+            {"notes", plan.notes},
+            {"warnings", report ? report->warnings : std::vector<std::string>{}}};
+  j["error"] = report && report->error ? to_json(*report->error) : json(nullptr);
+  return j;
+}
+
+void print_plan_text(const Output& o, const sriov::Plan& plan) {
+  if (!plan.summary.empty()) o.out << "plan: " << plan.summary << "\n";
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    const auto& step = plan.steps[i];
+    auto d = sriov::disruption(step);
+    o.out << fmt::format("  {}. {}{}\n", i + 1, sriov::describe(step),
+                         d.empty() ? "" : "  [" + d + "]");
+    for (const auto& w : sriov::planned_writes(step))
+      o.out << fmt::format("       write {} > {}\n", w.value, w.path);
+  }
+  for (const auto& note : plan.notes) o.out << "note: " << note << "\n";
+  if (plan.steps.empty()) o.out << "no changes\n";
+}
+
+void print_report_text(const Output& o, const sriov::Plan& plan,
+                       const sriov::ExecutionReport& report) {
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    auto status = report.status[i];
+    if (status == sriov::StepStatus::not_run) continue;
+    o.out << fmt::format("{}: {}\n", sriov::status_name(status), sriov::describe(plan.steps[i]));
+  }
+  for (const auto& note : plan.notes) o.out << "note: " << note << "\n";
+  for (const auto& w : report.warnings) o.warn(w);
+  if (report.ok()) {
+    size_t done = std::count(report.status.begin(), report.status.end(), sriov::StepStatus::done);
+    if (done == 0) o.out << "no changes\n";
+    else o.out << fmt::format("changed: {} step{} applied\n", done, done == 1 ? "" : "s");
+  }
+}
+
+void Table::print(std::ostream& out) const {
+  std::vector<size_t> width;
+  for (const auto& row : rows_) {
+    if (width.size() < row.size()) width.resize(row.size(), 0);
+    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  }
+  for (const auto& row : rows_) {
+    std::string line;
+    for (size_t c = 0; c < row.size(); ++c) {
+      line += row[c];
+      if (c + 1 < row.size()) line += std::string(width[c] - row[c].size() + 2, ' ');
+    }
+    out << line << "\n";
+  }
+}
+
+}  // namespace tools

@@ -1,0 +1,89 @@
+// sriovctl show PF: one PF and each of its VFs.
+#include <fmt/format.h>
+
+#include <memory>
+#include <ostream>
+
+#include "cli.hpp"
+#include "sriov/inventory.hpp"
+
+namespace sriovctl {
+namespace {
+
+template <class T>
+std::string opt_text(const std::optional<T>& value) {
+  return value ? fmt::format("{}", *value) : "-";
+}
+
+void print_pf(const tools::Output& o, const sriov::PhysicalFunction& pf) {
+  auto line = [&](const char* key, const std::string& value) {
+    o.out << fmt::format("  {:<12}{}\n", key, value);
+  };
+  o.out << "PF " << pf.label() << "\n";
+  if (pf.is_pci)
+    line("device", fmt::format("{} {} [{}:{}]", pf.vendor_name, pf.device_name,
+                               tools::hex4(pf.vendor_id), tools::hex4(pf.device_id)));
+  else
+    line("device", fmt::format("{} (bus {})", pf.device_path, pf.bus));
+  line("driver", pf.driver.value_or("-"));
+  std::string netdevs;
+  for (const auto& n : pf.netdevs) netdevs += (netdevs.empty() ? "" : ",") + n;
+  line("netdevs", tools::or_dash(netdevs));
+  std::string vfs = pf.total_vfs ? fmt::format("{} of {}", pf.num_vfs, *pf.total_vfs)
+                                 : fmt::format("{} (no total limit known)", pf.num_vfs);
+  if (pf.vf_offset && pf.vf_stride)
+    vfs += fmt::format(" (offset {}, stride {}", *pf.vf_offset, *pf.vf_stride) +
+           (pf.vf_device_id ? fmt::format(", VF device {}:{})", tools::hex4(pf.vendor_id),
+                                          tools::hex4(*pf.vf_device_id))
+                            : ")");
+  line("VFs", vfs);
+  line("autoprobe", pf.drivers_autoprobe ? (*pf.drivers_autoprobe ? "on" : "off") : "-");
+  line("NUMA node", opt_text(pf.numa_node));
+  line("IOMMU group", opt_text(pf.iommu_group));
+  line("link speed", pf.link_speed_mbps ? fmt::format("{} Mb/s", *pf.link_speed_mbps) : "-");
+}
+
+int run_show(Context& ctx, const std::string& spec) {
+  auto loaded = load_inventory(ctx);
+  if (!loaded.inventory) return loaded.status;
+  auto pf = loaded.inventory->find_pf(spec);
+  if (!pf) return ctx.out.error(pf.error());
+  auto vfs = sriov::read_vfs(ctx.sysfs, *pf);
+  if (!vfs) return ctx.out.error(vfs.error());
+  const auto& o = ctx.out;
+  if (o.json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& vf : *vfs) list.push_back(tools::to_json(vf));
+    o.print_json({{"pf", tools::to_json(*pf)}, {"vfs", list}});
+    return 0;
+  }
+  print_pf(o, *pf);
+  if (vfs->empty()) {
+    o.out << "\nno VFs\n";
+    return 0;
+  }
+  o.out << "\n";
+  tools::Table table({"VF", "ADDRESS", "DRIVER", "NETDEV", "IOMMU GROUP"});
+  for (const auto& vf : *vfs) {
+    std::string netdevs;
+    for (const auto& n : vf.netdevs) netdevs += (netdevs.empty() ? "" : ",") + n;
+    std::string group = opt_text(vf.iommu_group);
+    if (!vf.iommu_group_peers.empty())
+      group += fmt::format(" (shared with {})", fmt::join(vf.iommu_group_peers, ","));
+    table.add({std::to_string(vf.index), vf.address ? vf.address->str() : "-",
+               vf.driver.value_or("-"), tools::or_dash(netdevs), group});
+  }
+  table.print(o.out);
+  return 0;
+}
+
+}  // namespace
+
+void add_show(CLI::App& app, Runner& selected) {
+  auto* cmd = app.add_subcommand("show", "Show one PF and each of its VFs");
+  auto pf = std::make_shared<std::string>();
+  cmd->add_option("PF", *pf, "PCI address (0000:3b:00.0 or 3b:00.0) or netdev name")->required();
+  cmd->callback([&selected, pf] { selected = [pf](Context& c) { return run_show(c, *pf); }; });
+}
+
+}  // namespace sriovctl
