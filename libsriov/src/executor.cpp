@@ -200,7 +200,22 @@ Status KernelRunner::apply_step(SetNumVfs& step) {
                             "run the command again",
                             path, *now, step.from),
                 path);
-  return write_numvfs(step, step.to);
+  auto written = write_numvfs(step, step.to);
+  if (written) return written;
+  // The count may have changed before the step failed (a read-back mismatch, VFs that never
+  // appeared): put the PF back to where the step found it so the step leaves nothing behind.
+  auto after = sysfs_.read_int(path);
+  if (!after || *after == step.from) return written;
+  Error e = written.error();
+  Status back = {};
+  if (*after != 0) back = sysfs_.write(path, "0", options_.write_timeout);
+  if (back && step.from != 0) back = sysfs_.write(path, std::to_string(step.from),
+                                                  options_.write_timeout);
+  e.message += back ? fmt::format("; {} was set back to {}", path, step.from)
+                    : fmt::format("; setting {} back to {} failed too: {}", path, step.from,
+                                  back.error().message);
+  if (!back) e.code = Errc::rollback_incomplete;
+  return tl::unexpected(e);
 }
 
 Status KernelRunner::move_driver(const PciAddress& vf, const std::optional<std::string>& from,

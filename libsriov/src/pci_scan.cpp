@@ -92,8 +92,11 @@ Result<std::vector<PciDeviceInfo>> scan_pci(const Sysfs& sysfs) {
     info.vendor_id = d->vendor_id;
     info.device_id = d->device_id;
     info.device_class = d->device_class;
+    // Ids missing from pci.ids read like lspci's "Device 26b9".
     info.vendor_name = lookup(a, sysfs.live(), PCI_LOOKUP_VENDOR, d->vendor_id, 0);
+    if (info.vendor_name.empty()) info.vendor_name = fmt::format("Vendor {:04x}", d->vendor_id);
     info.device_name = lookup(a, sysfs.live(), PCI_LOOKUP_DEVICE, d->vendor_id, d->device_id);
+    if (info.device_name.empty()) info.device_name = fmt::format("Device {:04x}", d->device_id);
     out.push_back(std::move(info));
   }
   t_error_jump = nullptr;

@@ -1,0 +1,156 @@
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli.hpp"
+#include "helpers.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct RunResult {
+  int status;
+  std::string out, err;
+};
+
+RunResult run_cli(std::vector<std::string> args) {
+  args.insert(args.begin(), "sriovctl");
+  std::vector<const char*> argv;
+  for (auto& a : args) argv.push_back(a.c_str());
+  std::ostringstream out, err;
+  int status = sriovctl::run(static_cast<int>(argv.size()), argv.data(), out, err);
+  return {status, out.str(), err.str()};
+}
+
+// Compares with tests/golden/NAME; SRIOV_UPDATE_GOLDEN=1 rewrites the file instead.
+void check_golden(const std::string& name, const std::string& actual) {
+  fs::path path = fs::path(SRIOV_GOLDEN_DIR) / name;
+  if (const char* update = std::getenv("SRIOV_UPDATE_GOLDEN"); update && *update == '1') {
+    fs::create_directories(path.parent_path());
+    std::ofstream(path) << actual;
+    return;
+  }
+  std::ifstream in(path);
+  if (!in) FAIL("missing golden file " << path << " (run with SRIOV_UPDATE_GOLDEN=1)");
+  std::string expected(std::istreambuf_iterator<char>(in), {});
+  INFO("golden file " << path);
+  CHECK(actual == expected);
+}
+
+}  // namespace
+
+TEST_CASE("list and show match the golden output on every fixture host", "[cli][golden]") {
+  struct Show {
+    const char* host;
+    std::vector<const char*> pfs;
+  } hosts[] = {{"x710", {"ens1f0", "0000:3b:00.1"}},
+               {"e810", {"ens2f0np0"}},
+               {"cx6dx", {"5e:00.0"}},
+               {"ixgbe-82599", {"ens4f0"}},
+               {"netdevsim", {"eni1np1"}},
+               {"gpu-t4", {}},
+               {"gpu-l40s", {"ca:00.0"}},
+               {"igpu-gvtg", {}},
+               {"sample", {}}};
+  for (const auto& h : hosts) {
+    std::string root = test::fixture(h.host).string();
+    for (bool json : {false, true}) {
+      std::string ext = json ? ".json" : ".txt";
+      std::vector<std::string> args = {"--sysfs-root", root, "list"};
+      if (json) args.push_back("--json");
+      auto r = run_cli(args);
+      CHECK(r.status == 0);
+      CHECK(r.err.empty());
+      check_golden(std::string(h.host) + "/list" + ext, r.out);
+      if (json) CHECK_NOTHROW(nlohmann::json::parse(r.out));
+      for (const char* pf : h.pfs) {
+        std::vector<std::string> show = {"--sysfs-root", root, "show", pf};
+        if (json) show.push_back("--json");
+        auto s = run_cli(show);
+        CHECK(s.status == 0);
+        std::string file = std::string(pf);
+        std::replace(file.begin(), file.end(), ':', '_');
+        check_golden(std::string(h.host) + "/show-" + file + ext, s.out);
+      }
+    }
+  }
+}
+
+TEST_CASE("dry run writes nothing and prints every write", "[cli]") {
+  test::ScratchHost host("sample");
+  std::string root = host.path().string();
+  auto before = test::tree_digest(host.path());
+  auto create = run_cli({"--sysfs-root", root, "create", "ens1f1", "4", "--no-autoprobe",
+                          "--driver", "vfio-pci", "--dry-run"});
+  CHECK(create.status == 0);
+  CHECK_THAT(create.out, Catch::Contains("write 4 > /sys/bus/pci/devices/0000:3b:00.1/sriov_numvfs"));
+  CHECK_THAT(create.out, Catch::EndsWith("dry run: nothing was written\n"));
+  auto destroy = run_cli({"--sysfs-root", root, "destroy", "ens1f0", "--dry-run", "--json"});
+  CHECK(destroy.status == 0);
+  auto j = nlohmann::json::parse(destroy.out);
+  CHECK(j["dry_run"] == true);
+  CHECK(j["changed"] == false);
+  CHECK(j["steps"][0]["status"] == "planned");
+  CHECK(j["steps"][0]["disruption"] == "destroys 64 VFs");
+  CHECK(j["steps"][0]["writes"][0]["path"] == "/sys/bus/pci/devices/0000:3b:00.0/sriov_numvfs");
+  auto bind = run_cli({"--sysfs-root", root, "bind", "ens1f0#0-63", "--driver", "vfio-pci",
+                        "--dry-run"});
+  CHECK(bind.status == 0);
+  CHECK(test::tree_digest(host.path()) == before);
+}
+
+TEST_CASE("refusals and bad input map to documented exit statuses", "[cli]") {
+  std::string root = test::fixture("sample").string();
+  auto over_vfio = run_cli({"--sysfs-root", root, "create", "ens3f0np0", "4", "--force"});
+  CHECK(over_vfio.status == 3);
+  CHECK_THAT(over_vfio.err, Catch::StartsWith("sriovctl: error: refusing to change the VF count"));
+  CHECK_THAT(over_vfio.err, Catch::Contains("pid 4242 (qemu-system-x86)"));
+  CHECK(over_vfio.out.empty());
+
+  auto json = run_cli({"--sysfs-root", root, "--json", "destroy", "ens3f0np0"});
+  CHECK(json.status == 3);
+  auto j = nlohmann::json::parse(json.out);
+  CHECK(j["error"]["code"] == "refused");
+  CHECK(j["error"]["exit_status"] == 3);
+
+  CHECK(run_cli({"--sysfs-root", root, "show", "ens9"}).status == 4);
+  CHECK(run_cli({"--sysfs-root", root, "show", "3b:00.9"}).status == 2);
+  CHECK(run_cli({"--sysfs-root", root, "create", "ens1f1", "65"}).status == 2);
+  CHECK(run_cli({"--sysfs-root", root, "bind", "ens1f0#0", "--driver", "nope"}).status == 4);
+  CHECK(run_cli({"--sysfs-root", root, "bind", "ens1f0#x", "--driver", "vfio-pci"}).status == 2);
+  auto usage = run_cli({"--sysfs-root", root, "create", "ens1f1"});
+  CHECK(usage.status == 2);
+  CHECK_THAT(usage.err, Catch::Contains("N is required"));
+  CHECK(run_cli({"--sysfs-root", "/nonexistent", "list"}).status == 2);
+  CHECK(run_cli({"list", "--sysfs-root", root, "--json"}).status == 0);  // options after verb
+}
+
+TEST_CASE("help names every verb and --version answers", "[cli]") {
+  auto help = run_cli({"--help"});
+  CHECK(help.status == 0);
+  for (const char* verb : {"list", "show", "create", "destroy", "bind", "unbind"})
+    CHECK_THAT(help.out, Catch::Contains(verb));
+  for (const char* opt : {"--sysfs-root", "--json", "--verbose", "--timeout", "--version"})
+    CHECK_THAT(help.out, Catch::Contains(opt));
+  auto version = run_cli({"--version"});
+  CHECK(version.status == 0);
+  CHECK_THAT(version.out, Catch::StartsWith("sriovctl "));
+}
+
+TEST_CASE("a create that the fixture cannot carry out is undone and reported", "[cli]") {
+  // A fixture tree never reacts: numvfs reads back what was written but no virtfn links
+  // appear. The executor must notice, undo its writes and say what it undid.
+  test::ScratchHost host("x710");
+  std::string root = host.path().string();
+  auto r = run_cli({"--sysfs-root", root, "create", "ens1f1", "2", "--no-autoprobe"});
+  CHECK(r.status == 5);
+  CHECK_THAT(r.err, Catch::Contains("did not list 2 virtfn links"));
+  CHECK_THAT(r.err, Catch::Contains("Undone: set sriov_drivers_autoprobe"));
+  sriov::Sysfs sysfs(host.path());
+  CHECK(*sysfs.read("/sys/bus/pci/devices/0000:3b:00.1/sriov_numvfs") == "0");
+  CHECK(*sysfs.read("/sys/bus/pci/devices/0000:3b:00.1/sriov_drivers_autoprobe") == "1");
+}

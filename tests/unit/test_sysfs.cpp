@@ -1,0 +1,95 @@
+#include <algorithm>
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include <catch2/catch.hpp>
+
+#include "helpers.hpp"
+#include "sriov/sysfs.hpp"
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace test {
+
+std::string tree_digest(const fs::path& root) {
+  std::string out;
+  std::vector<fs::path> paths;
+  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator();
+       ++it)
+    paths.push_back(it->path());
+  std::sort(paths.begin(), paths.end());
+  for (const auto& p : paths) {
+    out += p.lexically_relative(root).string();
+    if (fs::is_symlink(fs::symlink_status(p))) {
+      out += " -> " + fs::read_symlink(p).string();
+    } else if (fs::is_regular_file(p)) {
+      std::ifstream in(p, std::ios::binary);
+      out += " = " + std::string(std::istreambuf_iterator<char>(in), {});
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace test
+
+TEST_CASE("Sysfs maps host paths under the root and refuses escapes", "[sysfs]") {
+  test::ScratchHost host("x710");
+  sriov::Sysfs sysfs(host.path());
+  CHECK_FALSE(sysfs.live());
+  CHECK(*sysfs.read("/sys/bus/pci/devices/0000:3b:00.0/sriov_totalvfs") == "64");
+  CHECK(sysfs.link_name("/sys/bus/pci/devices/0000:3b:00.0/driver") == "i40e");
+  CHECK(*sysfs.resolve("/sys/class/net/ens1f0/device") ==
+        *sysfs.resolve("/sys/bus/pci/devices/0000:3b:00.0"));
+
+  auto up = sysfs.read("/sys/../../etc/passwd");
+  REQUIRE_FALSE(up);
+  CHECK_THAT(up.error().message, Catch::Contains("leaves the sysfs root"));
+
+  // A symlink planted in the tree that points outside it is refused, not followed.
+  fs::create_symlink("/etc", host.path() / "sys/escape");
+  auto out = sysfs.read("/sys/escape/hostname");
+  REQUIRE_FALSE(out);
+  CHECK_THAT(out.error().message, Catch::Contains("outside the sysfs root"));
+  auto write = sysfs.write("/sys/escape/should-not-exist", "x", 1s);
+  REQUIRE_FALSE(write);
+  CHECK_FALSE(fs::exists("/etc/should-not-exist"));
+}
+
+TEST_CASE("Sysfs::from prefers --sysfs-root, then SRIOV_SYSFS_ROOT", "[sysfs]") {
+  auto root = test::fixture("x710");
+  setenv("SRIOV_SYSFS_ROOT", "/nonexistent-root", 1);
+  auto bad = sriov::Sysfs::from(std::nullopt);
+  REQUIRE_FALSE(bad);
+  CHECK_THAT(bad.error().message, Catch::Contains("SRIOV_SYSFS_ROOT"));
+  auto good = sriov::Sysfs::from(root.string());
+  REQUIRE(good);
+  CHECK(good->root() == fs::canonical(root));
+  unsetenv("SRIOV_SYSFS_ROOT");
+}
+
+TEST_CASE("Sysfs writes report errno and time out on a write that blocks", "[sysfs]") {
+  test::ScratchHost host("x710");
+  sriov::Sysfs sysfs(host.path());
+  REQUIRE(sysfs.write("/sys/bus/pci/devices/0000:3b:00.1/sriov_numvfs", "4", 1s));
+  CHECK(*sysfs.read("/sys/bus/pci/devices/0000:3b:00.1/sriov_numvfs") == "4");
+
+  auto missing_dir = sysfs.write("/sys/no/such/dir/attr", "1", 1s);
+  REQUIRE_FALSE(missing_dir);
+  CHECK(missing_dir.error().sys_errno == ENOENT);
+  CHECK_THAT(missing_dir.error().message, Catch::Contains("writing 1 to /sys/no/such/dir/attr"));
+
+  // Opening a FIFO for writing blocks until a reader comes: the stand-in for a numvfs write
+  // that hangs in the kernel. The watchdog must return instead of hanging with it.
+  auto fifo = host.path() / "sys/blocking";
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  auto start = std::chrono::steady_clock::now();
+  auto blocked = sysfs.write("/sys/blocking", "0", 300ms);
+  auto took = std::chrono::steady_clock::now() - start;
+  REQUIRE_FALSE(blocked);
+  CHECK(blocked.error().code == sriov::Errc::timeout);
+  CHECK_THAT(blocked.error().message, Catch::Contains("did not return within"));
+  CHECK(took < 5s);
+}
