@@ -282,7 +282,90 @@ Status KernelRunner::apply_step(BindDriver& step) {
   return tl::unexpected(e);
 }
 
+namespace {
+
+// The mdev core's and vendors' errnos for a create, in words.
+std::string explain_mdev_create(int err) {
+  switch (err) {
+    case EEXIST: return " (an mdev with this UUID exists already)";
+    case EUSERS: return " (no instances of this type are left on the parent)";
+    case ENOSPC: return " (the parent's memory pool is too small for another instance)";
+    case ENODEV: return " (the parent device is going away)";
+    case EINVAL:
+      return " (the UUID or type was refused; NVIDIA GPUs also refuse mixing vGPU types on one "
+             "GPU unless it is in heterogeneous mode)";
+    default: return "";
+  }
+}
+
+}  // namespace
+
+Status KernelRunner::create_mdev(const std::string& type_path, const std::string& uuid) {
+  auto ok = sysfs_.write(type_path + "/create", uuid, options_.write_timeout);
+  if (!ok) {
+    Error e = ok.error();
+    e.message += explain_mdev_create(e.sys_errno);
+    return tl::unexpected(e);
+  }
+  std::string dev = "/sys/bus/mdev/devices/" + uuid;
+  if (!detail::wait_until(sysfs_, [&] { return sysfs_.exists(dev); }, options_.settle_timeout))
+    return fail(Errc::kernel,
+                fmt::format("wrote {} to {}/create but {} did not appear", uuid, type_path, dev),
+                dev);
+  return {};
+}
+
+Status KernelRunner::remove_mdev(const std::string& uuid) {
+  std::string dev = "/sys/bus/mdev/devices/" + uuid;
+  if (!sysfs_.exists(dev)) return {};
+  // remove blocks while a VM has the device open: the watchdog turns that into a timeout.
+  if (auto ok = sysfs_.write(dev + "/remove", "1", options_.write_timeout); !ok) return ok;
+  if (!detail::wait_until(sysfs_, [&] { return !sysfs_.exists(dev); }, options_.settle_timeout))
+    return fail(Errc::kernel, fmt::format("wrote 1 to {}/remove but the device is still there", dev),
+                dev);
+  return {};
+}
+
+Status KernelRunner::write_vgpu_type(const std::string& vf_path, unsigned from, unsigned to) {
+  std::string path = vf_path + "/nvidia/current_vgpu_type";
+  auto t = options_.write_timeout;
+  if (from != 0 && to != 0)
+    if (auto ok = sysfs_.write(path, "0", t); !ok) return ok;
+  if (auto ok = sysfs_.write(path, std::to_string(to), t); !ok) return ok;
+  auto back = sysfs_.read_int(path);
+  if (!back) return tl::unexpected(back.error());
+  if (*back != to)
+    return fail(Errc::kernel,
+                fmt::format("wrote {} to {} but it reads back {} (the driver refused the type: "
+                            "capacity, or a type that cannot be mixed with the GPU's others)",
+                            to, path, *back),
+                path);
+  return {};
+}
+
+Status KernelRunner::write_config(const std::string& path,
+                                  const std::optional<std::string>& content) {
+  return content ? sysfs_.write_file(path, *content) : sysfs_.remove_file(path);
+}
+
+Status KernelRunner::apply_step(CreateMdev& step) { return create_mdev(step.type_path, step.uuid); }
+Status KernelRunner::apply_step(RemoveMdev& step) { return remove_mdev(step.uuid); }
+Status KernelRunner::apply_step(SetVgpuType& step) {
+  auto now = sysfs_.read_int(step.vf_path + "/nvidia/current_vgpu_type");
+  if (!now) return tl::unexpected(now.error());
+  if (*now == step.to) return {};
+  step.from = static_cast<unsigned>(*now);
+  auto ok = write_vgpu_type(step.vf_path, step.from, step.to);
+  if (!ok) write_vgpu_type(step.vf_path, step.to, step.from);  // leave the VF as found
+  return ok;
+}
+Status KernelRunner::apply_step(WriteConfigFile& step) { return write_config(step.path, step.to); }
+
 Status KernelRunner::undo(const Step& step) {
+  if (auto* m = std::get_if<CreateMdev>(&step)) return remove_mdev(m->uuid);
+  if (auto* m = std::get_if<RemoveMdev>(&step)) return create_mdev(m->type_path, m->uuid);
+  if (auto* v = std::get_if<SetVgpuType>(&step)) return write_vgpu_type(v->vf_path, v->to, v->from);
+  if (auto* w = std::get_if<WriteConfigFile>(&step)) return write_config(w->path, w->from);
   if (auto* s = std::get_if<SetAutoprobe>(&step)) {
     SetAutoprobe back = *s;
     std::swap(back.from, back.to);

@@ -23,6 +23,12 @@ std::string step_action(const Step& step) {
                                [](const SetNumVfs&) { return std::string("set-numvfs"); },
                                [](const BindDriver& b) {
                                  return std::string(b.to ? "bind" : "unbind");
+                               },
+                               [](const CreateMdev&) { return std::string("create-mdev"); },
+                               [](const RemoveMdev&) { return std::string("remove-mdev"); },
+                               [](const SetVgpuType&) { return std::string("set-vgpu-type"); },
+                               [](const WriteConfigFile& w) {
+                                 return std::string(w.to ? "write-file" : "remove-file");
                                }},
                     step);
 }
@@ -30,7 +36,11 @@ std::string step_action(const Step& step) {
 std::string step_target(const Step& step) {
   return std::visit(overloaded{[](const SetAutoprobe& s) { return s.pf; },
                                [](const SetNumVfs& s) { return s.pf; },
-                               [](const BindDriver& b) { return b.vf.str(); }},
+                               [](const BindDriver& b) { return b.vf.str(); },
+                               [](const CreateMdev& m) { return m.uuid; },
+                               [](const RemoveMdev& m) { return m.uuid; },
+                               [](const SetVgpuType& v) { return v.vf; },
+                               [](const WriteConfigFile& w) { return w.path; }},
                     step);
 }
 
@@ -49,6 +59,20 @@ std::string describe(const Step& step) {
               return fmt::format("unbind VF {} ({}) of {} from {}", b.vf_index, b.vf.str(), b.pf,
                                  driver_text(b.from));
             return fmt::format("bind VF {} ({}) of {} to {}", b.vf_index, b.vf.str(), b.pf, *b.to);
+          },
+          [](const CreateMdev& m) {
+            return fmt::format("create mdev {} of type {} on {}", m.uuid, m.type_id, m.parent);
+          },
+          [](const RemoveMdev& m) {
+            return fmt::format("remove mdev {} ({} on {})", m.uuid, m.type_id, m.parent);
+          },
+          [](const SetVgpuType& v) {
+            if (v.to == 0) return fmt::format("remove the vGPU of VF {} (type {} -> 0)", v.vf, v.from);
+            return fmt::format("set vGPU type of VF {}: {} -> {} ({})", v.vf, v.from, v.to,
+                               v.to_name);
+          },
+          [](const WriteConfigFile& w) {
+            return fmt::format("{} {}", w.to ? (w.from ? "rewrite" : "write") : "remove", w.what);
           }},
       step);
 }
@@ -66,7 +90,16 @@ std::string disruption(const Step& step) {
                    if (!b.from) return std::string();
                    if (!b.to) return fmt::format("unbinds VF {} from {}", b.vf_index, *b.from);
                    return fmt::format("rebinds VF {} from {}", b.vf_index, *b.from);
-                 }},
+                 },
+                 [](const CreateMdev&) { return std::string(); },
+                 [](const RemoveMdev& m) {
+                   return fmt::format("destroys vGPU {} (a VM using it loses it)", m.uuid);
+                 },
+                 [](const SetVgpuType& v) {
+                   return v.from ? fmt::format("destroys the vGPU of type {} on VF {}", v.from, v.vf)
+                                 : std::string();
+                 },
+                 [](const WriteConfigFile&) { return std::string(); }},
       step);
 }
 
@@ -87,6 +120,21 @@ std::vector<Write> planned_writes(const Step& step) {
             if (b.from) w.push_back({"/sys/bus/pci/drivers/" + *b.from + "/unbind", b.vf.str()});
             if (b.to) w.push_back({"/sys/bus/pci/drivers_probe", b.vf.str()});
             return w;
+          },
+          [](const CreateMdev& m) {
+            return std::vector<Write>{{m.type_path + "/create", m.uuid}};
+          },
+          [](const RemoveMdev& m) {
+            return std::vector<Write>{{"/sys/bus/mdev/devices/" + m.uuid + "/remove", "1"}};
+          },
+          [](const SetVgpuType& v) {
+            std::vector<Write> w;
+            if (v.from != 0 && v.to != 0) w.push_back({v.vf_path + "/nvidia/current_vgpu_type", "0"});
+            w.push_back({v.vf_path + "/nvidia/current_vgpu_type", std::to_string(v.to)});
+            return w;
+          },
+          [](const WriteConfigFile& w) {
+            return std::vector<Write>{{w.path, w.to ? *w.to : "(remove the file)"}};
           }},
       step);
 }

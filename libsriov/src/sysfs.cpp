@@ -260,4 +260,39 @@ Status Sysfs::write(std::string_view host_path, std::string_view value,
   return {};
 }
 
+Status Sysfs::write_file(std::string_view host_path, std::string_view content) const {
+  auto r = real(host_path);
+  if (!r) return tl::unexpected(r.error());
+  std::error_code ec;
+  fs::create_directories(r->parent_path(), ec);
+  if (ec)
+    return fail(Errc::io, fmt::format("creating {}: {}", r->parent_path().string(), ec.message()),
+                std::string(host_path), ec.value());
+  std::string tmp = r->string() + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return fail(Errc::io, fmt::format("writing {}: {}", host_path, std::strerror(errno)),
+                std::string(host_path), errno);
+  ssize_t n = ::write(fd, content.data(), content.size());
+  int err = n < 0 ? errno : (static_cast<size_t>(n) != content.size() ? EIO : 0);
+  if (::fsync(fd) != 0 && err == 0) err = errno;
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err == 0 && ::rename(tmp.c_str(), r->c_str()) != 0) err = errno;
+  if (err != 0) {
+    ::unlink(tmp.c_str());
+    return fail(Errc::io, fmt::format("writing {}: {}", host_path, std::strerror(err)),
+                std::string(host_path), err);
+  }
+  return {};
+}
+
+Status Sysfs::remove_file(std::string_view host_path) const {
+  auto r = real(host_path);
+  if (!r) return tl::unexpected(r.error());
+  if (::unlink(r->c_str()) != 0 && errno != ENOENT)
+    return fail(Errc::io, fmt::format("removing {}: {}", host_path, std::strerror(errno)),
+                std::string(host_path), errno);
+  return {};
+}
+
 }  // namespace sriov

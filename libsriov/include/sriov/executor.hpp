@@ -52,6 +52,14 @@ class KernelRunner : public StepRunner {
   Status apply_step(SetAutoprobe& step);
   Status apply_step(SetNumVfs& step);
   Status apply_step(BindDriver& step);
+  Status apply_step(CreateMdev& step);
+  Status apply_step(RemoveMdev& step);
+  Status apply_step(SetVgpuType& step);
+  Status apply_step(WriteConfigFile& step);
+  Status create_mdev(const std::string& type_path, const std::string& uuid);
+  Status remove_mdev(const std::string& uuid);
+  Status write_vgpu_type(const std::string& vf_path, unsigned from, unsigned to);
+  Status write_config(const std::string& path, const std::optional<std::string>& content);
   Status write_numvfs(const SetNumVfs& step, unsigned value);
   Status move_driver(const PciAddress& vf, const std::optional<std::string>& from,
                      const std::optional<std::string>& override_value,

@@ -39,7 +39,40 @@ struct BindDriver {
   std::optional<std::string> to;
 };
 
-using Step = std::variant<SetAutoprobe, SetNumVfs, BindDriver>;
+// Creates one mediated device: writes its UUID to the type's create file. Undo removes it.
+struct CreateMdev {
+  std::string parent;     // parent label for messages (PCI address or name such as "mbochs")
+  std::string type_id;    // "nvidia-230", "mbochs-small"
+  std::string type_path;  // host path of <parent>/mdev_supported_types/<type_id>
+  std::string uuid;
+};
+
+// Removes one mediated device (writes 1 to its remove file). Undo recreates it, same UUID.
+struct RemoveMdev {
+  std::string parent;
+  std::string type_id;
+  std::string type_path;
+  std::string uuid;
+};
+
+// NVIDIA vendor-VFIO vGPU (no mdev): a VF's nvidia/current_vgpu_type; 0 means no vGPU.
+struct SetVgpuType {
+  std::string vf;       // VF address for messages
+  std::string vf_path;  // host path of the VF device directory
+  unsigned from = 0, to = 0;
+  std::string to_name;  // "NVIDIA L40S-4Q" for messages
+};
+
+// A configuration file owned by the plan (e.g. an mdevctl definition under /etc/mdevctl.d).
+// to == nullopt removes it; from == nullopt means it did not exist.
+struct WriteConfigFile {
+  std::string path;
+  std::optional<std::string> from, to;
+  std::string what;  // "mdevctl definition of 1f0e...", for messages
+};
+
+using Step = std::variant<SetAutoprobe, SetNumVfs, BindDriver, CreateMdev, RemoveMdev,
+                          SetVgpuType, WriteConfigFile>;
 
 // One sysfs write a step performs, in order (shown by --dry-run).
 struct Write {

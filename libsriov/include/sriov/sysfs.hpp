@@ -54,6 +54,11 @@ class Sysfs {
   Status write(std::string_view host_path, std::string_view value,
                std::chrono::milliseconds timeout) const;
 
+  // Regular configuration files (e.g. /etc/mdevctl.d/...): written whole through a temporary
+  // file and rename, so a reader never sees half a file; parent directories are created.
+  Status write_file(std::string_view host_path, std::string_view content) const;
+  Status remove_file(std::string_view host_path) const;
+
  private:
   std::filesystem::path root_;
   bool live_ = true;
