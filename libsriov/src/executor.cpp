@@ -161,12 +161,19 @@ Status KernelRunner::write_numvfs(const SetNumVfs& step, unsigned value) {
       if (name.rfind("virtfn", 0) == 0) ++n;
     return n == value;
   };
-  if (!detail::wait_until(sysfs_, links_match, options_.settle_timeout))
+  if (!detail::wait_until(sysfs_, links_match, options_.settle_timeout)) {
+    if (!sysfs_.live())
+      return fail(Errc::kernel,
+                  fmt::format("{} reads {} but there are not {} virtfn links under {}: a tree "
+                              "under --sysfs-root does not react to writes as the kernel does",
+                              path, value, value, step.pf_path),
+                  path);
     return fail(Errc::timeout,
                 fmt::format("{} reads {} but the kernel did not list {} virtfn links under {} "
                             "within {} ms",
                             path, value, value, step.pf_path, options_.settle_timeout.count()),
                 path);
+  }
   if (value > 0 && step.wait_netdevs) {
     // A NIC's VF driver (iavf, mlx5_core, ixgbevf) registers the VF netdev after probe,
     // sometimes from a work queue: wait for it so callers can configure the VF right away.
@@ -224,7 +231,8 @@ Status KernelRunner::move_driver(const PciAddress& vf, const std::optional<std::
   std::string dev = pci_dev(vf);
   auto t = options_.write_timeout;
   // driver_override first, so that only `to` can claim the VF once it is free.
-  if (auto ok = sysfs_.write(dev + "/driver_override", to ? *to : "\n", t); !ok) return ok;
+  if (auto ok = sysfs_.write(dev + "/driver_override", to ? *to : kClearOverride, t); !ok)
+    return ok;
   if (from) {
     if (auto ok = sysfs_.write("/sys/bus/pci/drivers/" + *from + "/unbind", vf.str(), t); !ok)
       return ok;
@@ -233,16 +241,18 @@ Status KernelRunner::move_driver(const PciAddress& vf, const std::optional<std::
     if (auto ok = sysfs_.write("/sys/bus/pci/drivers_probe", vf.str(), t); !ok) return ok;
   }
   if (override_value != to) {
-    if (auto ok = sysfs_.write(dev + "/driver_override", override_value.value_or("\n"), t); !ok)
+    if (auto ok = sysfs_.write(dev + "/driver_override", override_value.value_or(kClearOverride), t);
+        !ok)
       return ok;
   }
   auto bound = [&] { return sysfs_.link_name(dev + "/driver") == to; };
   if (!detail::wait_until(sysfs_, bound, options_.settle_timeout)) {
     auto now = sysfs_.link_name(dev + "/driver");
     return fail(Errc::kernel,
-                fmt::format("{} is on {} after the writes, not on {} (the driver's probe may have "
-                            "failed: see dmesg)",
-                            vf.str(), now.value_or("no driver"), to.value_or("no driver")),
+                fmt::format("{} should be {} after the writes but is {} (the driver's probe may "
+                            "have failed: see dmesg)",
+                            vf.str(), to ? "on " + *to : std::string("without a driver"),
+                            now ? "on " + *now : std::string("without a driver")),
                 dev + "/driver");
   }
   return {};
@@ -279,6 +289,7 @@ Status KernelRunner::apply_step(BindDriver& step) {
                                   step.from.value_or("no driver"))
                     : fmt::format("; putting {} back on {} failed too: {}", step.vf.str(),
                                   step.from.value_or("no driver"), back.error().message);
+  if (!back) e.code = Errc::rollback_incomplete;
   return tl::unexpected(e);
 }
 
@@ -361,7 +372,33 @@ Status KernelRunner::apply_step(SetVgpuType& step) {
 }
 Status KernelRunner::apply_step(WriteConfigFile& step) { return write_config(step.path, step.to); }
 
+Result<LinkBackend*> KernelRunner::link() {
+  if (link_) return link_;
+  if (!sysfs_.live())
+    return fail(Errc::unsupported,
+                fmt::format("VF settings go over rtnetlink to the live kernel, which a tree under "
+                            "--sysfs-root ({}) does not have",
+                            sysfs_.root().string()));
+  owned_link_ = make_netlink_backend();
+  link_ = owned_link_.get();
+  return link_;
+}
+
+Status KernelRunner::apply_step(SetVfSettings& step) {
+  auto l = link();
+  if (!l) return tl::unexpected(l.error());
+  return apply_vf_changes(**l, step.ifname, step.changes,
+                          {step.pf + " (" + step.ifname + ")", step.driver});
+}
+
 Status KernelRunner::undo(const Step& step) {
+  if (auto* v = std::get_if<SetVfSettings>(&step)) {
+    auto l = link();
+    if (!l) return tl::unexpected(l.error());
+    std::vector<VfChange> back;
+    for (const auto& c : v->changes) back.push_back({c.index, c.after, c.before, c.fields});
+    return apply_vf_changes(**l, v->ifname, back, {v->pf + " (" + v->ifname + ")", v->driver});
+  }
   if (auto* m = std::get_if<CreateMdev>(&step)) return remove_mdev(m->uuid);
   if (auto* m = std::get_if<RemoveMdev>(&step)) return create_mdev(m->type_path, m->uuid);
   if (auto* v = std::get_if<SetVgpuType>(&step)) return write_vgpu_type(v->vf_path, v->to, v->from);

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "sriov/link_backend.hpp"
+#include "sriov/vf_spec.hpp"
+
 namespace sriov {
 namespace {
 
@@ -29,7 +32,8 @@ std::string step_action(const Step& step) {
                                [](const SetVgpuType&) { return std::string("set-vgpu-type"); },
                                [](const WriteConfigFile& w) {
                                  return std::string(w.to ? "write-file" : "remove-file");
-                               }},
+                               },
+                               [](const SetVfSettings&) { return std::string("set-vf"); }},
                     step);
 }
 
@@ -40,7 +44,8 @@ std::string step_target(const Step& step) {
                                [](const CreateMdev& m) { return m.uuid; },
                                [](const RemoveMdev& m) { return m.uuid; },
                                [](const SetVgpuType& v) { return v.vf; },
-                               [](const WriteConfigFile& w) { return w.path; }},
+                               [](const WriteConfigFile& w) { return w.path; },
+                               [](const SetVfSettings& v) { return v.pf; }},
                     step);
 }
 
@@ -73,6 +78,16 @@ std::string describe(const Step& step) {
           },
           [](const WriteConfigFile& w) {
             return fmt::format("{} {}", w.to ? (w.from ? "rewrite" : "write") : "remove", w.what);
+          },
+          [](const SetVfSettings& v) {
+            unsigned fields = 0;
+            std::vector<unsigned> indexes;
+            for (const auto& c : v.changes) {
+              fields |= c.fields;
+              indexes.push_back(c.index);
+            }
+            return fmt::format("set {} of VF{} {} of {}", field_names(fields),
+                               indexes.size() == 1 ? "" : "s", format_vf_ranges(indexes), v.pf);
           }},
       step);
 }
@@ -99,7 +114,13 @@ std::string disruption(const Step& step) {
                    return v.from ? fmt::format("destroys the vGPU of type {} on VF {}", v.from, v.vf)
                                  : std::string();
                  },
-                 [](const WriteConfigFile&) { return std::string(); }},
+                 [](const WriteConfigFile&) { return std::string(); },
+                 [](const SetVfSettings& v) {
+                   for (const auto& c : v.changes)
+                     if (c.fields & kFieldMac)
+                       return std::string("a MAC change resets the VF on some drivers (i40e, ice)");
+                   return std::string();
+                 }},
       step);
 }
 
@@ -116,7 +137,7 @@ std::vector<Write> planned_writes(const Step& step) {
           [](const BindDriver& b) {
             std::string dev = "/sys/bus/pci/devices/" + b.vf.str();
             std::vector<Write> w;
-            w.push_back({dev + "/driver_override", b.to ? *b.to : "\\n (clear)"});
+            w.push_back({dev + "/driver_override", b.to ? *b.to : kClearOverride});
             if (b.from) w.push_back({"/sys/bus/pci/drivers/" + *b.from + "/unbind", b.vf.str()});
             if (b.to) w.push_back({"/sys/bus/pci/drivers_probe", b.vf.str()});
             return w;
@@ -135,6 +156,16 @@ std::vector<Write> planned_writes(const Step& step) {
           },
           [](const WriteConfigFile& w) {
             return std::vector<Write>{{w.path, w.to ? *w.to : "(remove the file)"}};
+          },
+          [](const SetVfSettings& v) {
+            std::vector<Write> w;
+            auto chunks = chunk_changes(v.changes);
+            for (size_t i = 0; i < chunks.size(); ++i)
+              for (const auto& c : chunks[i])
+                w.push_back({fmt::format("rtnetlink RTM_SETLINK {} (message {} of {})", v.ifname,
+                                         i + 1, chunks.size()),
+                             fmt::format("VF {}: {}", c.index, describe_change(c))});
+            return w;
           }},
       step);
 }

@@ -48,6 +48,21 @@ Status refuse_if_held(const HostView& host, std::string_view what) {
               host.pf.sysfs_dir());
 }
 
+// Moving one VF off vfio-pci while its group is open would block until the holder lets go.
+Status refuse_if_held_vf(const HostView& host, const VirtualFunction& vf) {
+  if (vf.driver != kVfio || !vf.iommu_group) return {};
+  std::string group = fmt::format("/dev/vfio/{}", *vf.iommu_group);
+  for (const auto& h : host.holders)
+    if (h.path == group)
+      return fail(Errc::refused,
+                  fmt::format("refusing to move VF {} ({}) of {} off vfio-pci: {}; unbinding "
+                              "would block until that process lets go",
+                              vf.index, vf.address ? vf.address->str() : "?", host.pf.label(),
+                              describe(h)),
+                  vf.device_path);
+  return {};
+}
+
 bool has_driver(const std::vector<std::string>& drivers, std::string_view name) {
   return std::find(drivers.begin(), drivers.end(), name) != drivers.end();
 }
@@ -157,10 +172,11 @@ Result<Plan> plan_create(const HostView& host, const CreateRequest& request) {
     }
   }
 
-  if (request.no_autoprobe && pf.drivers_autoprobe.value_or(false))
+  bool fresh = pf.num_vfs != request.count;
+  // Autoprobe only matters when VFs are created, so it is only changed then.
+  if (fresh && request.no_autoprobe && pf.drivers_autoprobe.value_or(false))
     plan.steps.push_back(SetAutoprobe{pf.label(), pf.sysfs_dir(), true, false});
   if (recreate) plan.steps.push_back(numvfs_step(host, pf.num_vfs, 0));
-  bool fresh = pf.num_vfs != request.count;
   if (fresh) plan.steps.push_back(numvfs_step(host, 0, request.count));
   else plan.notes.push_back(fmt::format("{} already has {} VFs", pf.label(), request.count));
 
@@ -182,6 +198,7 @@ Result<Plan> plan_create(const HostView& host, const CreateRequest& request) {
                                [&](auto& v) { return v.index == i; });
         if (it != host.vfs.end()) {
           if (it->driver == request.driver) continue;
+          if (auto held = refuse_if_held_vf(host, *it); !held) return tl::unexpected(held.error());
           b.from = it->driver;
           b.from_override = it->driver_override;
         }

@@ -240,12 +240,10 @@ Status Sysfs::write(std::string_view host_path, std::string_view value,
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, WNOHANG);
     return fail(Errc::timeout,
-                fmt::format("writing {} to {} did not return within {} s: the kernel is still "
-                            "blocked in that write (process {} stays stuck until it returns); "
-                            "usually a VM or another process still uses the device",
-                            value, host_path,
-                            std::chrono::duration_cast<std::chrono::seconds>(timeout).count(),
-                            pid),
+                fmt::format("writing {} to {} did not return within {:g} s: the kernel is "
+                            "still blocked in that write (process {} stays stuck until it "
+                            "returns); usually a VM or another process still uses the device",
+                            value, host_path, static_cast<double>(timeout.count()) / 1000, pid),
                 std::string(host_path));
   }
   int err = EIO;

@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-namespace sriov::detail {
+namespace sriov {
 namespace {
 
 class UeventSocket {
@@ -63,4 +63,4 @@ bool wait_until(const Sysfs& sysfs, const std::function<bool()>& ready,
   }
 }
 
-}  // namespace sriov::detail
+}  // namespace sriov

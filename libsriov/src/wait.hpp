@@ -1,18 +1,10 @@
 #pragma once
-// Bounded, event-driven waits for kernel state (internal).
+// Bounded, event-driven waits for kernel state (internal name; public in sriov/wait.hpp).
 
-#include <chrono>
-#include <functional>
-
-#include "sriov/sysfs.hpp"
+#include "sriov/wait.hpp"
 
 namespace sriov::detail {
 
-// Returns true as soon as `ready()` holds, false when `timeout` passes first. On a live host
-// it re-checks whenever the kernel sends a uevent (device add, bind, netdev add ...), with a
-// one-second backstop in case an event is missed; on a fixture tree nothing would ever
-// change, so it checks once.
-bool wait_until(const Sysfs& sysfs, const std::function<bool()>& ready,
-                std::chrono::milliseconds timeout);
+using sriov::wait_until;
 
 }  // namespace sriov::detail

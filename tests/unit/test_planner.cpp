@@ -142,7 +142,7 @@ TEST_CASE("bind plans: rebinds from the current driver, skips what is already th
   REQUIRE(unbind->steps.size() == 1);  // VF 8 has no driver already
   CHECK(unbind->notes.size() == 1);
   CHECK(writes(*unbind) ==
-        std::vector<std::string>{"\\n (clear) > /sys/bus/pci/devices/0000:3b:02.7/driver_override",
+        std::vector<std::string>{"\n > /sys/bus/pci/devices/0000:3b:02.7/driver_override",
                                  "0000:3b:02.7 > /sys/bus/pci/drivers/iavf/unbind"});
 }
 
@@ -174,4 +174,21 @@ TEST_CASE("binding to vfio-pci notes IOMMU groups shared with other devices", "[
   REQUIRE(plan->notes.size() == 1);
   CHECK_THAT(plan->notes[0],
              Catch::Contains("shares IOMMU group 3 with 0000:00:1f.0, 0000:00:1f.4"));
+}
+
+TEST_CASE("create with the same count and --driver checks holders before planning", "[planner]") {
+  Sysfs sysfs(test::fixture("cx6dx"));
+  auto host = view(sysfs, "ens3f0np0");
+  auto plan = plan_create(host, {.count = 8, .driver = "mlx5_core"});
+  REQUIRE_FALSE(plan);
+  CHECK(plan.error().code == Errc::refused);
+  CHECK_THAT(plan.error().message, Catch::Contains("VF 2 (0000:5e:00.4)"));
+  CHECK_THAT(plan.error().message, Catch::Contains("pid 4242 (qemu-system-x86)"));
+}
+
+TEST_CASE("no-autoprobe changes autoprobe only when VFs are created", "[planner]") {
+  Sysfs sysfs(test::fixture("x710"));
+  auto same = plan_create(view(sysfs, "ens1f0"), {.count = 64, .no_autoprobe = true});
+  REQUIRE(same);
+  CHECK(same->empty());
 }

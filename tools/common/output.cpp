@@ -113,7 +113,7 @@ void print_plan_text(const Output& o, const sriov::Plan& plan) {
     o.out << fmt::format("  {}. {}{}\n", i + 1, sriov::describe(step),
                          d.empty() ? "" : "  [" + d + "]");
     for (const auto& w : sriov::planned_writes(step))
-      o.out << fmt::format("       write {} > {}\n", w.value, w.path);
+      o.out << fmt::format("       write {} > {}\n", w.value == "\n" ? "\"\\n\"" : w.value, w.path);
   }
   for (const auto& note : plan.notes) o.out << "note: " << note << "\n";
   if (plan.steps.empty()) o.out << "no changes\n";
@@ -126,7 +126,8 @@ void print_report_text(const Output& o, const sriov::Plan& plan,
     if (status == sriov::StepStatus::not_run) continue;
     o.out << fmt::format("{}: {}\n", sriov::status_name(status), sriov::describe(plan.steps[i]));
   }
-  for (const auto& note : plan.notes) o.out << "note: " << note << "\n";
+  if (!o.verbose)  // with -v the plan, notes included, was printed before running
+    for (const auto& note : plan.notes) o.out << "note: " << note << "\n";
   for (const auto& w : report.warnings) o.warn(w);
   if (report.ok()) {
     size_t done = std::count(report.status.begin(), report.status.end(), sriov::StepStatus::done);

@@ -28,13 +28,25 @@ Loaded load_inventory(Context& ctx) {
   return loaded;
 }
 
+namespace {
+
+nlohmann::json counters_json(const sriov::LinkCounters& c) {
+  return {{"get_requests", c.get_requests},
+          {"set_requests", c.set_requests},
+          {"retries", c.retries}};
+}
+
+}  // namespace
+
 int run_plan(Context& ctx, const std::string& command, sriov::Result<sriov::Plan> plan,
-             bool dry_run) {
+             bool dry_run, sriov::LinkBackend* link) {
   const auto& o = ctx.out;
   if (!plan) return o.error(plan.error());
   if (dry_run) {
     if (o.json) {
-      o.print_json(tools::plan_json(command, *plan, true, nullptr));
+      auto j = tools::plan_json(command, *plan, true, nullptr);
+      if (link) j["netlink"] = counters_json(link->counters());
+      o.print_json(j);
     } else {
       tools::print_plan_text(o, *plan);
       o.out << "dry run: nothing was written\n";
@@ -42,13 +54,20 @@ int run_plan(Context& ctx, const std::string& command, sriov::Result<sriov::Plan
     return 0;
   }
   if (o.verbose && !o.json) tools::print_plan_text(o, *plan);
-  sriov::KernelRunner runner(ctx.sysfs, ctx.kernel_options());
+  sriov::KernelRunner runner(ctx.sysfs, ctx.kernel_options(), link);
   auto report = sriov::execute(*plan, runner);
   report.warnings = runner.warnings();
   if (o.json) {
-    o.print_json(tools::plan_json(command, *plan, false, &report));
+    auto j = tools::plan_json(command, *plan, false, &report);
+    if (link) j["netlink"] = counters_json(link->counters());
+    o.print_json(j);
   } else {
     tools::print_report_text(o, *plan, report);
+    if (link && o.verbose) {
+      auto c = link->counters();
+      o.err << fmt::format("netlink: {} get, {} set requests, {} retries\n", c.get_requests,
+                           c.set_requests, c.retries);
+    }
   }
   if (report.error) {
     o.err << o.program << ": error: " << report.error->message << "\n";
@@ -83,6 +102,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   add_create(app, selected);
   add_destroy(app, selected);
   add_bind(app, selected);
+  add_set(app, selected);
 
   try {
     app.parse(argc, argv);

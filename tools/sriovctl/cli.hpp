@@ -37,10 +37,13 @@ void add_show(CLI::App& app, Runner& selected);
 void add_create(CLI::App& app, Runner& selected);
 void add_destroy(CLI::App& app, Runner& selected);
 void add_bind(CLI::App& app, Runner& selected);  // bind and unbind
+void add_set(CLI::App& app, Runner& selected);
 
 // Prints a plan (dry run) or executes it and prints the outcome; returns the exit status.
+// link: the rtnetlink backend the plan's VF settings go through (its request counts are
+// reported as "netlink" in JSON and with -v).
 int run_plan(Context& ctx, const std::string& command, sriov::Result<sriov::Plan> plan,
-             bool dry_run);
+             bool dry_run, sriov::LinkBackend* link = nullptr);
 
 // Reads the host and finds one PF; prints the error and returns nullopt + status on failure.
 struct Loaded {

@@ -36,7 +36,7 @@ int run_create(Context& ctx, const CreateArgs& args) {
 void add_create(CLI::App& app, Runner& selected) {
   auto* cmd = app.add_subcommand("create", "Create N VFs on a PF (0 destroys them)");
   auto args = std::make_shared<CreateArgs>();
-  cmd->add_option("PF", args->pf, "PCI address or netdev name of the PF")->required();
+  cmd->add_option("PF", args->pf, "PCI address, netdev name or device name (netdevsim1) of the PF")->required();
   cmd->add_option("N", args->count, "Number of VFs")->required()->check(CLI::Range(0, 65535));
   cmd->add_flag("--no-autoprobe", args->no_autoprobe,
                 "Set sriov_drivers_autoprobe to 0 first, so no driver claims the new VFs");

@@ -4,11 +4,13 @@
 // exactly what was done, what failed and what was undone.
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "sriov/error.hpp"
+#include "sriov/link_backend.hpp"
 #include "sriov/plan.hpp"
 #include "sriov/sysfs.hpp"
 
@@ -43,7 +45,9 @@ struct KernelOptions {
 // The real runner: sysfs writes under a watchdog, read back, bounded event-driven waits.
 class KernelRunner : public StepRunner {
  public:
-  KernelRunner(const Sysfs& sysfs, KernelOptions options) : sysfs_(sysfs), options_(options) {}
+  // link: the rtnetlink backend for VF settings (made on first use when null).
+  KernelRunner(const Sysfs& sysfs, KernelOptions options, LinkBackend* link = nullptr)
+      : sysfs_(sysfs), options_(options), link_(link) {}
   Status apply(Step& step) override;
   Status undo(const Step& step) override;
   const std::vector<std::string>& warnings() const { return warnings_; }
@@ -56,6 +60,8 @@ class KernelRunner : public StepRunner {
   Status apply_step(RemoveMdev& step);
   Status apply_step(SetVgpuType& step);
   Status apply_step(WriteConfigFile& step);
+  Status apply_step(SetVfSettings& step);
+  Result<LinkBackend*> link();
   Status create_mdev(const std::string& type_path, const std::string& uuid);
   Status remove_mdev(const std::string& uuid);
   Status write_vgpu_type(const std::string& vf_path, unsigned from, unsigned to);
@@ -68,6 +74,8 @@ class KernelRunner : public StepRunner {
   const Sysfs& sysfs_;
   KernelOptions options_;
   std::vector<std::string> warnings_;
+  LinkBackend* link_ = nullptr;
+  std::unique_ptr<LinkBackend> owned_link_;
 };
 
 }  // namespace sriov

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sriov/pci_address.hpp"
+#include "sriov/vf_config.hpp"
 
 namespace sriov {
 
@@ -71,8 +72,20 @@ struct WriteConfigFile {
   std::string what;  // "mdevctl definition of 1f0e...", for messages
 };
 
+// VF settings of one PF over rtnetlink: every VF that differs, in as few RTM_SETLINK messages
+// as the 64 KiB limit allows, verified by reading back.
+struct SetVfSettings {
+  std::string pf;      // PF label
+  std::string ifname;  // PF netdev the requests go to
+  std::string driver;  // PF driver, for messages
+  std::vector<VfChange> changes;
+};
+
 using Step = std::variant<SetAutoprobe, SetNumVfs, BindDriver, CreateMdev, RemoveMdev,
-                          SetVgpuType, WriteConfigFile>;
+                          SetVgpuType, WriteConfigFile, SetVfSettings>;
+
+// Written to driver_override to clear it (the kernel treats an empty line as "unset").
+inline constexpr const char* kClearOverride = "\n";
 
 // One sysfs write a step performs, in order (shown by --dry-run).
 struct Write {

@@ -9,6 +9,7 @@
 #include "sriov/error.hpp"
 #include "sriov/holders.hpp"
 #include "sriov/inventory.hpp"
+#include "sriov/link_backend.hpp"
 #include "sriov/plan.hpp"
 
 namespace sriov {
@@ -41,5 +42,15 @@ Result<Plan> plan_bind(const std::vector<VfTarget>& targets, const std::optional
                        const std::vector<Holder>& holders);
 
 std::vector<std::string> list_pci_drivers(const Sysfs& sysfs);
+
+}  // namespace sriov
+
+namespace sriov {
+
+// sriovctl set: the VFs `indexes` of one PF get `config`; current comes from the PF's rtnetlink
+// dump. Validates everything before anything is sent; VFs already matching are left out, so a
+// repeated command plans nothing.
+Result<Plan> plan_set(const PhysicalFunction& pf, const std::vector<unsigned>& indexes,
+                      const VfConfig& config, const VfDump& current);
 
 }  // namespace sriov

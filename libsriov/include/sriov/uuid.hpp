@@ -1,0 +1,29 @@
+#pragma once
+// A 128-bit UUID as the mdev core takes it ("create" files, /sys/bus/mdev/devices/<uuid>),
+// parsed strictly: 8-4-4-4-12 hex digits, nothing else.
+
+#include <array>
+#include <compare>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "sriov/error.hpp"
+
+namespace sriov {
+
+struct Uuid {
+  std::array<uint8_t, 16> bytes{};
+
+  // Accepts exactly 36 characters "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" (hex in either case).
+  static Result<Uuid> parse(std::string_view text);
+  // A random (version 4, RFC 4122 variant) UUID from /dev/urandom.
+  static Result<Uuid> random();
+
+  std::string str() const;  // lower case, canonical form
+  bool is_nil() const;
+
+  auto operator<=>(const Uuid&) const = default;
+};
+
+}  // namespace sriov

@@ -1,0 +1,89 @@
+#pragma once
+// VF settings as the user asks for them (VfConfig: one optional per attribute) and as the
+// kernel reports them (VfSettings), plus the per-VF difference a set request sends.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sriov/error.hpp"
+#include "sriov/mac_address.hpp"
+
+namespace sriov {
+
+enum class VlanProto { dot1q, dot1ad };
+enum class LinkState { automatic = 0, enable = 1, disable = 2 };
+
+std::string_view name(VlanProto proto);  // "802.1Q" / "802.1ad"
+std::string_view name(LinkState state);  // "auto" / "enable" / "disable"
+
+// What the user asked for: only the fields given are changed.
+struct VfConfig {
+  std::optional<MacAddress> mac;
+  std::optional<MacAddress> mac_from;  // consecutive MACs across a range (resolved per VF)
+  std::optional<unsigned> vlan, qos;
+  std::optional<VlanProto> vlan_proto;
+  std::optional<unsigned> min_rate, max_rate;  // Mbit/s; max 0 = unlimited
+  std::optional<bool> spoofchk, trust, query_rss;
+  std::optional<LinkState> link_state;
+
+  bool empty() const;
+};
+
+// Parses one "key=value" setting (sriovctl set syntax) into config; errors name the key.
+Status parse_vf_setting(std::string_view text, VfConfig& config);
+
+// Range checks that need no kernel: VLAN 0-4095, QoS 0-7, min <= max, unicast MAC.
+// `who` names the VF for messages ("VF 3 of ens1f0").
+Status validate(const VfConfig& config, const std::string& who);
+
+// What the kernel reports for one VF. spoofchk/trust/query_rss are nullopt when the driver
+// does not report them (the kernel's 0xffffffff), which is not the same as off.
+struct VfSettings {
+  MacAddress mac;
+  unsigned vlan = 0, qos = 0;
+  VlanProto vlan_proto = VlanProto::dot1q;
+  unsigned min_rate = 0, max_rate = 0;
+  std::optional<bool> spoofchk, trust, query_rss;
+  LinkState link_state = LinkState::automatic;
+  bool operator==(const VfSettings&) const = default;
+};
+
+struct VfState {
+  unsigned index = 0;
+  VfSettings settings;
+};
+
+// Groups of attributes that travel together in one netlink attribute.
+enum VfField : unsigned {
+  kFieldMac = 1u << 0,
+  kFieldVlan = 1u << 1,  // vlan, qos and protocol
+  kFieldRate = 1u << 2,  // min and max rate, always both (libnl zeroes an unset bound)
+  kFieldSpoofchk = 1u << 3,
+  kFieldLinkState = 1u << 4,
+  kFieldQueryRss = 1u << 5,
+  kFieldTrust = 1u << 6,
+};
+
+// One VF's change: the full values before and after for the groups in `fields`.
+struct VfChange {
+  unsigned index = 0;
+  VfSettings before, after;
+  unsigned fields = 0;
+};
+
+// Merges config into the current settings; the result's fields are the groups that differ.
+// mac_offset: for mac_from, this VF's position in the range.
+Result<VfChange> diff(const VfState& current, const VfConfig& config, unsigned mac_offset);
+
+// "vlan 0 -> 100, qos 0 -> 3" for the fields of a change.
+std::string describe_change(const VfChange& change);
+// Field names of a group mask: "mac, vlan".
+std::string field_names(unsigned fields);
+
+// Differences between what was asked (change.after) and what the kernel reports, per field:
+// "max-rate asked 70000, reads 4464". Empty when everything matches.
+std::vector<std::string> verify(const VfChange& change, const VfSettings& now);
+
+}  // namespace sriov

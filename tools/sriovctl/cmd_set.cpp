@@ -1,0 +1,74 @@
+// sriovctl set VFSPEC KEY=VALUE...: VF settings over rtnetlink.
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "cli.hpp"
+#include "sriov/inventory.hpp"
+#include "sriov/link_backend.hpp"
+#include "sriov/vf_spec.hpp"
+
+namespace sriovctl {
+namespace {
+
+struct SetArgs {
+  std::string spec;
+  std::vector<std::string> settings;
+  bool dry_run = false;
+};
+
+int run_set(Context& ctx, const SetArgs& args) {
+  const auto& o = ctx.out;
+  sriov::VfConfig config;
+  for (const auto& s : args.settings)
+    if (auto ok = sriov::parse_vf_setting(s, config); !ok) return o.error(ok.error());
+  auto spec = sriov::parse_vf_spec(args.spec);
+  if (!spec) return o.error(spec.error());
+  auto loaded = load_inventory(ctx);
+  if (!loaded.inventory) return loaded.status;
+  auto targets = sriov::resolve_vfs(ctx.sysfs, *loaded.inventory, *spec);
+  if (!targets) return o.error(targets.error());
+  const auto& pf = targets->front().pf;
+  std::vector<unsigned> indexes;
+  for (const auto& t : *targets) indexes.push_back(t.vf.index);
+  if (auto ok = sriov::validate(config, fmt::format("VFs {} of {}",
+                                                    sriov::format_vf_ranges(indexes), pf.label()));
+      !ok)
+    return o.error(ok.error());
+  if (!ctx.sysfs.live())
+    return o.error({sriov::Errc::unsupported,
+                    fmt::format("VF settings are read and written over rtnetlink on the live "
+                                "host; a tree under --sysfs-root ({}) has none",
+                                ctx.sysfs.root().string())});
+  if (pf.netdevs.empty())
+    return o.error({sriov::Errc::unsupported,
+                    fmt::format("{} has no netdev: VF settings go through the PF's network "
+                                "device (is its network driver bound?)",
+                                pf.label())});
+  auto link = sriov::make_netlink_backend();
+  auto dump = link->read(pf.netdevs.front());
+  if (!dump) return o.error(dump.error());
+  auto plan = sriov::plan_set(pf, indexes, config, *dump);
+  return run_plan(ctx, "set", std::move(plan), args.dry_run, link.get());
+}
+
+}  // namespace
+
+void add_set(CLI::App& app, Runner& selected) {
+  auto args = std::make_shared<SetArgs>();
+  auto* cmd = app.add_subcommand(
+      "set", "Set VF MAC, VLAN, QoS, rates, spoof-check, trust, link state over rtnetlink");
+  cmd->add_option("VFSPEC", args->spec,
+                  "A VF PCI address, or PF#RANGES (PF as PCI address or netdev name)")
+      ->required();
+  cmd->add_option("SETTINGS", args->settings,
+                  "KEY=VALUE: mac=MAC | mac-from=MAC, vlan=0-4095, qos=0-7, "
+                  "vlan-proto=802.1Q|802.1ad, min-rate=MBPS, max-rate=MBPS (0 = unlimited), "
+                  "spoofchk=on|off, trust=on|off, link-state=auto|enable|disable, "
+                  "query-rss=on|off")
+      ->required();
+  cmd->add_flag("--dry-run", args->dry_run, "Print the plan and send nothing");
+  cmd->callback([&selected, args] { selected = [args](Context& c) { return run_set(c, *args); }; });
+}
+
+}  // namespace sriovctl
