@@ -6,6 +6,7 @@
 
 #include "cli.hpp"
 #include "sriov/inventory.hpp"
+#include "sriov/link_backend.hpp"
 
 namespace sriovctl {
 namespace {
@@ -43,6 +44,40 @@ void print_pf(const tools::Output& o, const sriov::PhysicalFunction& pf) {
   line("link speed", pf.link_speed_mbps ? fmt::format("{} Mb/s", *pf.link_speed_mbps) : "-");
 }
 
+nlohmann::json settings_json(const sriov::VfSettings& s) {
+  auto flag = [](const std::optional<bool>& v) { return v ? nlohmann::json(*v) : nullptr; };
+  return {{"mac", s.mac.str()},
+          {"vlan", s.vlan},
+          {"qos", s.qos},
+          {"vlan_proto", std::string(sriov::name(s.vlan_proto))},
+          {"min_rate_mbps", s.min_rate},
+          {"max_rate_mbps", s.max_rate},
+          {"spoofchk", flag(s.spoofchk)},
+          {"trust", flag(s.trust)},
+          {"link_state", std::string(sriov::name(s.link_state))},
+          {"query_rss", flag(s.query_rss)}};
+}
+
+std::string flag_text(const std::optional<bool>& v) { return v ? (*v ? "on" : "off") : "n/a"; }
+
+// VF settings come from rtnetlink, which only the live host has; nullopt with a reason
+// otherwise.
+std::optional<sriov::VfDump> read_settings(Context& ctx, const sriov::PhysicalFunction& pf,
+                                           std::string& why) {
+  if (pf.netdevs.empty() || pf.num_vfs == 0) return std::nullopt;
+  if (!ctx.sysfs.live()) {
+    why = "VF settings: not available under --sysfs-root (they are read over rtnetlink)";
+    return std::nullopt;
+  }
+  auto link = sriov::make_netlink_backend();
+  auto dump = link->read(pf.netdevs.front());
+  if (!dump) {
+    why = "VF settings: " + dump.error().message;
+    return std::nullopt;
+  }
+  return *dump;
+}
+
 int run_show(Context& ctx, const std::string& spec) {
   auto loaded = load_inventory(ctx);
   if (!loaded.inventory) return loaded.status;
@@ -51,9 +86,19 @@ int run_show(Context& ctx, const std::string& spec) {
   auto vfs = sriov::read_vfs(ctx.sysfs, *pf);
   if (!vfs) return ctx.out.error(vfs.error());
   const auto& o = ctx.out;
+  std::string why;
+  auto settings = read_settings(ctx, *pf, why);
+  auto settings_of = [&](unsigned index) -> const sriov::VfSettings* {
+    return settings && index < settings->vfs.size() ? &settings->vfs[index].settings : nullptr;
+  };
   if (o.json) {
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& vf : *vfs) list.push_back(tools::to_json(vf));
+    for (const auto& vf : *vfs) {
+      auto j = tools::to_json(vf);
+      const auto* s = settings_of(vf.index);
+      j["settings"] = s ? settings_json(*s) : nlohmann::json(nullptr);
+      list.push_back(j);
+    }
     o.print_json({{"pf", tools::to_json(*pf)}, {"vfs", list}});
     return 0;
   }
@@ -74,6 +119,21 @@ int run_show(Context& ctx, const std::string& spec) {
                vf.driver.value_or("-"), tools::or_dash(netdevs), group});
   }
   table.print(o.out);
+  if (settings) {
+    o.out << "\n";
+    tools::Table st({"VF", "MAC", "VLAN", "QOS", "PROTO", "MIN-RATE", "MAX-RATE", "SPOOFCHK",
+                     "TRUST", "LINK-STATE", "QUERY-RSS"});
+    for (const auto& vf : settings->vfs) {
+      const auto& s = vf.settings;
+      st.add({std::to_string(vf.index), s.mac.str(), std::to_string(s.vlan), std::to_string(s.qos),
+              std::string(sriov::name(s.vlan_proto)), std::to_string(s.min_rate),
+              std::to_string(s.max_rate), flag_text(s.spoofchk), flag_text(s.trust),
+              std::string(sriov::name(s.link_state)), flag_text(s.query_rss)});
+    }
+    st.print(o.out);
+  } else if (!why.empty()) {
+    o.out << "\n" << why << "\n";
+  }
   return 0;
 }
 
