@@ -51,15 +51,16 @@ ExecutionReport execute(Plan& plan, StepRunner& runner) {
         not_undone.push_back(describe(plan.steps[j]) + ": " + back.error().message);
       }
     }
+    // Sentences: what failed (the step's own message says what it put back), then what the
+    // executor undid.
+    std::string text = error.message;
+    if (!text.empty() && text.back() != '.') text += '.';
     error.message = fmt::format("step {} of {} failed ({}): {}", i + 1, plan.steps.size(),
-                                describe(plan.steps[i]), error.message);
-    if (!undone.empty())
-      error.message += fmt::format(". Undone: {}", fmt::join(undone, "; "));
-    else if (i == 0)
-      error.message += ". Nothing had been changed before it";
+                                describe(plan.steps[i]), text);
+    if (!undone.empty()) error.message += fmt::format(" Undone: {}.", fmt::join(undone, "; "));
     if (!not_undone.empty()) {
       error.code = Errc::rollback_incomplete;
-      error.message += fmt::format(". NOT undone, still applied: {}", fmt::join(not_undone, "; "));
+      error.message += fmt::format(" NOT undone, still applied: {}.", fmt::join(not_undone, "; "));
     }
     report.error = std::move(error);
     break;
@@ -387,8 +388,7 @@ Result<LinkBackend*> KernelRunner::link() {
 Status KernelRunner::apply_step(SetVfSettings& step) {
   auto l = link();
   if (!l) return tl::unexpected(l.error());
-  return apply_vf_changes(**l, step.ifname, step.changes,
-                          {step.pf + " (" + step.ifname + ")", step.driver});
+  return apply_vf_changes(**l, step.ifname, step.changes, {step.pf, step.driver});
 }
 
 Status KernelRunner::undo(const Step& step) {
@@ -397,7 +397,7 @@ Status KernelRunner::undo(const Step& step) {
     if (!l) return tl::unexpected(l.error());
     std::vector<VfChange> back;
     for (const auto& c : v->changes) back.push_back({c.index, c.after, c.before, c.fields});
-    return apply_vf_changes(**l, v->ifname, back, {v->pf + " (" + v->ifname + ")", v->driver});
+    return apply_vf_changes(**l, v->ifname, back, {v->pf, v->driver});
   }
   if (auto* m = std::get_if<CreateMdev>(&step)) return remove_mdev(m->uuid);
   if (auto* m = std::get_if<RemoveMdev>(&step)) return create_mdev(m->type_path, m->uuid);

@@ -89,7 +89,7 @@ Result<std::vector<unsigned>> restore(LinkBackend& link, const std::string& ifna
 }
 
 std::string restored_text(const Result<std::vector<unsigned>>& restored) {
-  if (!restored) return " " + restored.error().message;
+  if (!restored) return " " + restored.error().message + ".";
   if (restored->empty()) return " Nothing had been applied.";
   return fmt::format(" VF{} {} had been changed and {} restored to the previous settings.",
                      restored->size() == 1 ? "" : "s", format_vf_ranges(*restored),

@@ -58,15 +58,16 @@ TEST_CASE("a failing step undoes the completed ones in reverse and says so", "[e
   CHECK(report.error->code == Errc::kernel);
   CHECK(report.error->message ==
         "step 3 of 4 failed (set VF count of pf: 2 -> 2): writing 2: Device or resource busy. "
-        "Undone: set VF count of pf: 1 -> 1; set VF count of pf: 0 -> 0");
+        "Undone: set VF count of pf: 1 -> 1; set VF count of pf: 0 -> 0.");
 }
 
-TEST_CASE("a failing first step says nothing had changed", "[executor]") {
+TEST_CASE("a failing first step undoes nothing", "[executor]") {
   auto plan = numbered_plan(2);
   ScriptedRunner runner;
   runner.fail_apply = {0};
   auto report = execute(plan, runner);
-  CHECK_THAT(report.error->message, Catch::EndsWith("Nothing had been changed before it"));
+  CHECK(report.error->message ==
+        "step 1 of 2 failed (set VF count of pf: 0 -> 0): writing 0: Device or resource busy.");
   CHECK(runner.calls == std::vector<std::string>{"apply 0"});
 }
 
@@ -82,5 +83,5 @@ TEST_CASE("an undo that fails is reported as rollback-incomplete", "[executor]")
   CHECK(report.status[0] == StepStatus::undo_failed);
   CHECK(report.status[1] == StepStatus::undone);
   CHECK_THAT(report.error->message,
-             Catch::Contains("NOT undone, still applied: set VF count of pf: 0 -> 0: writing 0"));
+             Catch::Contains("NOT undone, still applied: set VF count of pf: 0 -> 0: writing 0: Device or resource busy."));
 }

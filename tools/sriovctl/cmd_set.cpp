@@ -31,10 +31,6 @@ int run_set(Context& ctx, const SetArgs& args) {
   const auto& pf = targets->front().pf;
   std::vector<unsigned> indexes;
   for (const auto& t : *targets) indexes.push_back(t.vf.index);
-  if (auto ok = sriov::validate(config, fmt::format("VFs {} of {}",
-                                                    sriov::format_vf_ranges(indexes), pf.label()));
-      !ok)
-    return o.error(ok.error());
   if (!ctx.sysfs.live())
     return o.error({sriov::Errc::unsupported,
                     fmt::format("VF settings are read and written over rtnetlink on the live "
