@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <set>
 
 #include "sriov/holders.hpp"
@@ -208,6 +209,7 @@ Status KernelRunner::apply_step(SetNumVfs& step) {
                             "run the command again",
                             path, *now, step.from),
                 path);
+  if (step.to == 0) remember_vf_drivers(step);
   auto written = write_numvfs(step, step.to);
   if (written) return written;
   // The count may have changed before the step failed (a read-back mismatch, VFs that never
@@ -224,6 +226,38 @@ Status KernelRunner::apply_step(SetNumVfs& step) {
                                   back.error().message);
   if (!back) e.code = Errc::rollback_incomplete;
   return tl::unexpected(e);
+}
+
+void KernelRunner::remember_vf_drivers(SetNumVfs& step) {
+  step.prior.clear();
+  // Only PCI PFs have VF devices with drivers (netdevsim's VFs are entries in its netdev).
+  if (!sysfs_.exists(step.pf_path + "/sriov_totalvfs")) return;
+  for (unsigned i = 0; i < step.from; ++i) {
+    auto dev = sysfs_.resolve(fmt::format("{}/virtfn{}", step.pf_path, i));
+    SetNumVfs::PriorVf p;
+    if (dev) {
+      p.driver = sysfs_.link_name(*dev + "/driver");
+      auto ov = sysfs_.read_opt(*dev + "/driver_override");
+      if (ov && !ov->empty() && *ov != "(null)") p.driver_override = ov;
+    }
+    step.prior.push_back(p);
+  }
+}
+
+// After VFs were recreated by an undo: the same drivers as before they were destroyed. VF
+// settings made over rtnetlink are not part of this (the kernel reset them with the VFs).
+Status KernelRunner::restore_vf_drivers(const SetNumVfs& step) {
+  for (unsigned i = 0; i < step.prior.size(); ++i) {
+    auto dev = sysfs_.resolve(fmt::format("{}/virtfn{}", step.pf_path, i));
+    if (!dev) return tl::unexpected(dev.error());
+    auto address = PciAddress::parse(std::filesystem::path(*dev).filename().string());
+    if (!address) return tl::unexpected(address.error());
+    auto now = sysfs_.link_name(*dev + "/driver");
+    const auto& p = step.prior[i];
+    if (now == p.driver) continue;
+    if (auto ok = move_driver(*address, now, p.driver_override, p.driver); !ok) return ok;
+  }
+  return {};
 }
 
 Status KernelRunner::move_driver(const PciAddress& vf, const std::optional<std::string>& from,
@@ -415,7 +449,8 @@ Status KernelRunner::undo(const Step& step) {
     if (*now != 0)
       if (auto ok = write_numvfs(*s, 0); !ok) return ok;
     if (s->from == 0) return {};
-    return write_numvfs(*s, s->from);
+    if (auto ok = write_numvfs(*s, s->from); !ok) return ok;
+    return restore_vf_drivers(*s);
   }
   const auto& b = std::get<BindDriver>(step);
   auto now = sysfs_.link_name(pci_dev(b.vf) + "/driver");

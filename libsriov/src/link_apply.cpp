@@ -50,6 +50,7 @@ Status send_with_retry(LinkBackend& link, const std::string& ifname,
     int err = st.error().sys_errno;
     // i40e answers EAGAIN and ice EBUSY while a VF is still in reset: worth a bounded retry.
     if ((err != EAGAIN && err != EBUSY) || attempt >= max_attempts) return st;
+    link.count_retry();
     std::this_thread::sleep_for(delay);
     delay *= 2;
   }
@@ -70,11 +71,15 @@ Result<std::vector<unsigned>> restore(LinkBackend& link, const std::string& ifna
   std::vector<unsigned> restored;
   for (const auto& chunk : chunk_changes(back)) {
     if (auto st = send_with_retry(link, ifname, chunk, max_attempts); !st)
-      return tl::unexpected(st.error());
+      return fail(Errc::rollback_incomplete,
+                  fmt::format("Restoring the previous settings failed: {}", st.error().message));
   }
   if (back.empty()) return restored;
   auto after = link.read(ifname);
-  if (!after) return tl::unexpected(after.error());
+  if (!after)
+    return fail(Errc::rollback_incomplete,
+                fmt::format("Reading the VFs back after restoring them failed: {}",
+                            after.error().message));
   std::vector<std::string> still;
   for (const auto& u : back) {
     const VfSettings* cur = find(*after, u.index);
@@ -84,7 +89,7 @@ Result<std::vector<unsigned>> restore(LinkBackend& link, const std::string& ifna
   }
   if (!still.empty())
     return fail(Errc::rollback_incomplete,
-                fmt::format("restoring failed: {}", fmt::join(still, "; ")));
+                fmt::format("Restoring the previous settings failed: {}", fmt::join(still, "; ")));
   return restored;
 }
 

@@ -161,6 +161,7 @@ class NetlinkBackend final : public LinkBackend {
   }
 
   LinkCounters counters() const override { return counters_; }
+  void count_retry() override { ++counters_.retries; }
 
  private:
   Status connect() {

@@ -173,9 +173,12 @@ Result<Plan> plan_create(const HostView& host, const CreateRequest& request) {
   }
 
   bool fresh = pf.num_vfs != request.count;
-  // Autoprobe only matters when VFs are created, so it is only changed then.
-  if (fresh && request.no_autoprobe && pf.drivers_autoprobe.value_or(false))
-    plan.steps.push_back(SetAutoprobe{pf.label(), pf.sysfs_dir(), true, false});
+  // Autoprobe is read only when VFs are created, so it is only changed then: to 0 with
+  // --no-autoprobe, back to the kernel's default 1 without it (a 0 left by an earlier
+  // --no-autoprobe would otherwise leave the new VFs without a driver).
+  if (fresh && pf.drivers_autoprobe && *pf.drivers_autoprobe == request.no_autoprobe)
+    plan.steps.push_back(
+        SetAutoprobe{pf.label(), pf.sysfs_dir(), *pf.drivers_autoprobe, !request.no_autoprobe});
   if (recreate) plan.steps.push_back(numvfs_step(host, pf.num_vfs, 0));
   if (fresh) plan.steps.push_back(numvfs_step(host, 0, request.count));
   else plan.notes.push_back(fmt::format("{} already has {} VFs", pf.label(), request.count));

@@ -8,18 +8,24 @@
 
 namespace sriov {
 
-Result<Plan> plan_set(const PhysicalFunction& pf, const std::vector<unsigned>& indexes,
-                      const VfConfig& config, const VfDump& current) {
-  Plan plan;
+namespace {
+
+std::string who_of(const PhysicalFunction& pf, const std::vector<unsigned>& indexes) {
+  return indexes.size() == 1 ? fmt::format("VF {} of {}", indexes[0], pf.label())
+                             : fmt::format("VFs {} of {}", format_vf_ranges(indexes), pf.label());
+}
+
+}  // namespace
+
+Status check_set_request(const PhysicalFunction& pf, const std::vector<unsigned>& indexes,
+                         const VfConfig& config) {
   if (indexes.empty()) return fail(Errc::invalid_input, "no VFs selected");
   if (config.empty())
     return fail(Errc::invalid_input,
                 "nothing to set: give KEY=VALUE settings (mac, mac-from, vlan, qos, vlan-proto, "
                 "min-rate, max-rate, spoofchk, trust, link-state, query-rss)");
-  std::string who = indexes.size() == 1 ? fmt::format("VF {} of {}", indexes[0], pf.label())
-                                        : fmt::format("VFs {} of {}", format_vf_ranges(indexes),
-                                                      pf.label());
-  if (auto ok = validate(config, who); !ok) return tl::unexpected(ok.error());
+  std::string who = who_of(pf, indexes);
+  if (auto ok = validate(config, who); !ok) return ok;
   if (config.mac && indexes.size() > 1)
     return fail(Errc::invalid_input,
                 fmt::format("{}: mac= would give {} VFs the same address; use mac-from= to hand "
@@ -30,6 +36,14 @@ Result<Plan> plan_set(const PhysicalFunction& pf, const std::vector<unsigned>& i
                 fmt::format("{} has no netdev: VF settings are made through the PF's network "
                             "device (is its network driver bound?)",
                             pf.label()));
+  return {};
+}
+
+Result<Plan> plan_set(const PhysicalFunction& pf, const std::vector<unsigned>& indexes,
+                      const VfConfig& config, const VfDump& current) {
+  Plan plan;
+  if (auto ok = check_set_request(pf, indexes, config); !ok) return tl::unexpected(ok.error());
+  std::string who = who_of(pf, indexes);
   plan.summary = fmt::format("set {}", who);
   SetVfSettings step;
   step.pf = pf.label();

@@ -64,6 +64,7 @@ class FakeKernel : public LinkBackend {
     return {};
   }
   LinkCounters counters() const override { return counters_; }
+  void count_retry() override { ++counters_.retries; }
   const std::vector<VfState>& state() const { return state_; }
 
  private:
@@ -251,6 +252,7 @@ TEST_CASE("EBUSY (VF still in reset) is retried with a bound", "[link]") {
   k.busy_times = 2;
   REQUIRE(apply(k, plan_for(k, 4, six_settings())));
   CHECK(k.message_sizes.size() == 3);
+  CHECK(k.counters().retries == 2);
   FakeKernel stuck(4);
   stuck.busy_times = 100;
   auto st = apply(stuck, plan_for(stuck, 4, six_settings()));

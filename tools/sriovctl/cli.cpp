@@ -77,7 +77,7 @@ int run_plan(Context& ctx, const std::string& command, sriov::Result<sriov::Plan
 }
 
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
-  CLI::App app{"sriovctl: create, bind and inspect SR-IOV virtual functions", "sriovctl"};
+  CLI::App app{"sriovctl: create, bind, configure and inspect SR-IOV virtual functions", "sriovctl"};
   app.set_version_flag("--version", fmt::format("sriovctl {}", kVersion));
   app.require_subcommand(1);
   app.fallthrough();

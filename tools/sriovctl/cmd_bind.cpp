@@ -33,7 +33,7 @@ int run_bind(Context& ctx, const BindArgs& args, bool unbind) {
 }
 
 constexpr const char* kSpecHelp =
-    "A VF PCI address, or PF#RANGES: PF as PCI address or netdev name, RANGES like 0-3,6";
+    "A VF PCI address, or PF#RANGES: PF as PCI address, netdev name or device name, RANGES like 0-3,6";
 
 }  // namespace
 

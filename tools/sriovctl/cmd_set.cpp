@@ -31,16 +31,12 @@ int run_set(Context& ctx, const SetArgs& args) {
   const auto& pf = targets->front().pf;
   std::vector<unsigned> indexes;
   for (const auto& t : *targets) indexes.push_back(t.vf.index);
+  if (auto ok = sriov::check_set_request(pf, indexes, config); !ok) return o.error(ok.error());
   if (!ctx.sysfs.live())
     return o.error({sriov::Errc::unsupported,
                     fmt::format("VF settings are read and written over rtnetlink on the live "
                                 "host; a tree under --sysfs-root ({}) has none",
                                 ctx.sysfs.root().string())});
-  if (pf.netdevs.empty())
-    return o.error({sriov::Errc::unsupported,
-                    fmt::format("{} has no netdev: VF settings go through the PF's network "
-                                "device (is its network driver bound?)",
-                                pf.label())});
   auto link = sriov::make_netlink_backend();
   auto dump = link->read(pf.netdevs.front());
   if (!dump) return o.error(dump.error());
@@ -55,7 +51,7 @@ void add_set(CLI::App& app, Runner& selected) {
   auto* cmd = app.add_subcommand(
       "set", "Set VF MAC, VLAN, QoS, rates, spoof-check, trust, link state over rtnetlink");
   cmd->add_option("VFSPEC", args->spec,
-                  "A VF PCI address, or PF#RANGES (PF as PCI address or netdev name)")
+                  "A VF PCI address, or PF#RANGES (PF as PCI address, netdev name or device name)")
       ->required();
   cmd->add_option("SETTINGS", args->settings,
                   "KEY=VALUE: mac=MAC | mac-from=MAC, vlan=0-4095, qos=0-7, "

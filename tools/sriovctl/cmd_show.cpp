@@ -99,7 +99,10 @@ int run_show(Context& ctx, const std::string& spec) {
       j["settings"] = s ? settings_json(*s) : nlohmann::json(nullptr);
       list.push_back(j);
     }
-    o.print_json({{"pf", tools::to_json(*pf)}, {"vfs", list}});
+    nlohmann::json j = {{"pf", tools::to_json(*pf)}, {"vfs", list}};
+    // Why "settings" is null (e.g. under --sysfs-root); null when they were read.
+    j["settings_unavailable"] = why.empty() ? nlohmann::json(nullptr) : nlohmann::json(why);
+    o.print_json(j);
     return 0;
   }
   print_pf(o, *pf);

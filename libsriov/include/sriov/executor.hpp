@@ -67,6 +67,8 @@ class KernelRunner : public StepRunner {
   Status write_vgpu_type(const std::string& vf_path, unsigned from, unsigned to);
   Status write_config(const std::string& path, const std::optional<std::string>& content);
   Status write_numvfs(const SetNumVfs& step, unsigned value);
+  void remember_vf_drivers(SetNumVfs& step);
+  Status restore_vf_drivers(const SetNumVfs& step);
   Status move_driver(const PciAddress& vf, const std::optional<std::string>& from,
                      const std::optional<std::string>& override_value,
                      const std::optional<std::string>& to);

@@ -26,8 +26,9 @@ struct LinkCounters {
   unsigned retries = 0;
 };
 
-// One RTM_SETLINK's worth of VF changes failed: which request, the errno and what the kernel
-// had applied from it before stopping (the first error aborts the rest of the message).
+// Reads and sends VF settings of one PF netdev. A failed send returns the kernel's errno; what
+// the kernel had applied before stopping (the first error aborts the rest of a message) is
+// found out by the caller re-reading (apply_vf_changes).
 class LinkBackend {
  public:
   virtual ~LinkBackend() = default;
@@ -36,6 +37,7 @@ class LinkBackend {
   // the caller re-reads and restores (see apply_vf_changes).
   virtual Status send(const std::string& ifname, const std::vector<VfChange>& changes) = 0;
   virtual LinkCounters counters() const = 0;
+  virtual void count_retry() = 0;
 };
 
 // libnl-3 sockets and messages; VF attributes encoded and decoded here, not through

@@ -28,6 +28,12 @@ struct SetNumVfs {
   unsigned from = 0, to = 0;
   unsigned vfio_bound = 0;   // VFs bound to vfio-pci that a disable destroys
   bool wait_netdevs = false; // PF is a NIC: wait for VF netdevs that a driver probes
+  // Filled when the step destroys VFs: each VF's driver and driver_override, so that undoing
+  // the step (recreating the VFs) can put them back on the same drivers.
+  struct PriorVf {
+    std::optional<std::string> driver, driver_override;
+  };
+  std::vector<PriorVf> prior;
 };
 
 // Moves one VF to another driver (to == nullopt: leave it without a driver).

@@ -52,5 +52,8 @@ namespace sriov {
 // repeated command plans nothing.
 Result<Plan> plan_set(const PhysicalFunction& pf, const std::vector<unsigned>& indexes,
                       const VfConfig& config, const VfDump& current);
+// The checks of plan_set that need no kernel state (values, mac= on a range, PF netdev).
+Status check_set_request(const PhysicalFunction& pf, const std::vector<unsigned>& indexes,
+                         const VfConfig& config);
 
 }  // namespace sriov
