@@ -30,13 +30,15 @@ bool ExecutionReport::changed() const {
   return false;
 }
 
-ExecutionReport execute(Plan& plan, StepRunner& runner) {
+ExecutionReport execute(Plan& plan, StepRunner& runner,
+                        const std::function<void(size_t)>& on_done) {
   ExecutionReport report;
   report.status.assign(plan.steps.size(), StepStatus::not_run);
   for (size_t i = 0; i < plan.steps.size(); ++i) {
     auto applied = runner.apply(plan.steps[i]);
     if (applied) {
       report.status[i] = StepStatus::done;
+      if (on_done) on_done(i);
       continue;
     }
     report.status[i] = StepStatus::failed;
@@ -422,6 +424,18 @@ Result<LinkBackend*> KernelRunner::link() {
 Status KernelRunner::apply_step(SetVfSettings& step) {
   auto l = link();
   if (!l) return tl::unexpected(l.error());
+  if (!step.deferred.empty() && step.changes.empty()) {
+    auto dump = (*l)->read(step.ifname);
+    if (!dump) return tl::unexpected(dump.error());
+    for (const auto& d : step.deferred) {
+      if (d.index >= dump->vfs.size())
+        return fail(Errc::kernel, fmt::format("{}: VF {} does not exist ({} has {} VFs)", step.pf,
+                                              d.index, step.ifname, dump->vfs.size()));
+      auto change = diff(dump->vfs[d.index], d.config, d.mac_offset);
+      if (!change) return tl::unexpected(change.error());
+      if (change->fields) step.changes.push_back(*change);
+    }
+  }
   return apply_vf_changes(**l, step.ifname, step.changes, {step.pf, step.driver});
 }
 
@@ -454,6 +468,12 @@ Status KernelRunner::undo(const Step& step) {
   }
   const auto& b = std::get<BindDriver>(step);
   auto now = sysfs_.link_name(pci_dev(b.vf) + "/driver");
+  if (now == b.from) {
+    // Not moved (or already back): only driver_override may still name the new driver.
+    if (!sysfs_.exists(pci_dev(b.vf))) return {};
+    return sysfs_.write(pci_dev(b.vf) + "/driver_override", b.from_override.value_or(kClearOverride),
+                        options_.write_timeout);
+  }
   return move_driver(b.vf, now, b.from_override, b.from);
 }
 

@@ -129,9 +129,9 @@ std::optional<PciAddress> PhysicalFunction::vf_address(unsigned index) const {
   return address->vf(*vf_offset, *vf_stride, index);
 }
 
-Result<Inventory> Inventory::scan(const Sysfs& sysfs) {
+Result<Inventory> Inventory::scan(const Sysfs& sysfs, bool with_names) {
   Inventory inv(sysfs);
-  auto devices = detail::scan_pci(sysfs);
+  auto devices = detail::scan_pci(sysfs, with_names);
   if (!devices) return tl::unexpected(devices.error());
   for (const auto& info : *devices) {
     if (!sysfs.exists(join_path(join_path(kPciDevices, info.address.str()), "sriov_totalvfs")))

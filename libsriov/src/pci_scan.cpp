@@ -66,7 +66,7 @@ std::string lookup(pci_access* a, bool live, int flags, uint16_t vendor, uint16_
 
 }  // namespace
 
-Result<std::vector<PciDeviceInfo>> scan_pci(const Sysfs& sysfs) {
+Result<std::vector<PciDeviceInfo>> scan_pci(const Sysfs& sysfs, bool with_names) {
   if (!sysfs.is_dir("/sys/bus/pci/devices")) return std::vector<PciDeviceInfo>{};
   std::string ids_path, bus_path;
   std::vector<PciDeviceInfo> out;
@@ -92,6 +92,10 @@ Result<std::vector<PciDeviceInfo>> scan_pci(const Sysfs& sysfs) {
     info.vendor_id = d->vendor_id;
     info.device_id = d->device_id;
     info.device_class = d->device_class;
+    if (!with_names) {
+      out.push_back(std::move(info));
+      continue;
+    }
     // Ids missing from pci.ids read like lspci's "Device 26b9".
     info.vendor_name = lookup(a, sysfs.live(), PCI_LOOKUP_VENDOR, d->vendor_id, 0);
     if (info.vendor_name.empty()) info.vendor_name = fmt::format("Vendor {:04x}", d->vendor_id);

@@ -18,8 +18,8 @@ struct PciDeviceInfo {
   std::string vendor_name, device_name;
 };
 
-// Every PCI function under <root>/sys/bus/pci with names from pci.ids.
-Result<std::vector<PciDeviceInfo>> scan_pci(const Sysfs& sysfs);
+// Every PCI function under <root>/sys/bus/pci, with names from pci.ids when asked.
+Result<std::vector<PciDeviceInfo>> scan_pci(const Sysfs& sysfs, bool with_names);
 
 // Names for ids not seen in a scan (e.g. a PF's VF device id).
 std::string pci_device_name(const Sysfs& sysfs, uint16_t vendor, uint16_t device);

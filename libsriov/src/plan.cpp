@@ -49,6 +49,18 @@ std::string step_target(const Step& step) {
                     step);
 }
 
+std::string step_group(const Step& step) {
+  return std::visit(overloaded{[](const SetAutoprobe& s) { return s.pf; },
+                               [](const SetNumVfs& s) { return s.pf; },
+                               [](const BindDriver& b) { return b.pf; },
+                               [](const CreateMdev& m) { return m.parent; },
+                               [](const RemoveMdev& m) { return m.parent; },
+                               [](const SetVgpuType& v) { return v.vf; },
+                               [](const WriteConfigFile& w) { return w.what; },
+                               [](const SetVfSettings& v) { return v.pf; }},
+                    step);
+}
+
 std::string describe(const Step& step) {
   return std::visit(
       overloaded{
@@ -85,6 +97,12 @@ std::string describe(const Step& step) {
             for (const auto& c : v.changes) {
               fields |= c.fields;
               indexes.push_back(c.index);
+            }
+            if (v.changes.empty()) {
+              for (const auto& d : v.deferred) {
+                fields |= config_fields(d.config);
+                indexes.push_back(d.index);
+              }
             }
             return fmt::format("set {} of VF{} {} of {}", field_names(fields),
                                indexes.size() == 1 ? "" : "s", format_vf_ranges(indexes), v.pf);
@@ -159,6 +177,13 @@ std::vector<Write> planned_writes(const Step& step) {
           },
           [](const SetVfSettings& v) {
             std::vector<Write> w;
+            if (v.changes.empty())
+              for (const auto& d : v.deferred)
+                w.push_back({fmt::format("rtnetlink RTM_SETLINK {} (what differs when the VF "
+                                         "exists)",
+                                         v.ifname),
+                             fmt::format("VF {}: {}", d.index,
+                                         describe_config(d.config, d.mac_offset))});
             auto chunks = chunk_changes(v.changes);
             for (size_t i = 0; i < chunks.size(); ++i)
               for (const auto& c : chunks[i])

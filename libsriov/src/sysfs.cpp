@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +13,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <optional>
 #include <system_error>
 
 #include "parse_util.hpp"
@@ -84,6 +87,11 @@ Result<Sysfs> Sysfs::from(const std::optional<std::string>& cli_root) {
 }
 
 Result<fs::path> Sysfs::real(std::string_view host_path) const {
+  // Live host, plain absolute path: nothing to map or check. This is the hot path (thousands
+  // of calls for a PF with many VFs), so it avoids splitting the path into components.
+  if (live_ && !host_path.empty() && host_path.front() == '/' &&
+      host_path.find("/..") == std::string_view::npos && host_path.find("/./") == std::string_view::npos)
+    return fs::path(std::string(host_path));
   auto rel = relative_part(host_path);
   if (!rel.empty() && *rel.begin() == "..")
     return fail(Errc::invalid_input, fmt::format("path {} leaves the sysfs root", host_path),
@@ -196,65 +204,159 @@ std::vector<std::string> Sysfs::list(std::string_view host_path) const {
   return names;
 }
 
+namespace {
+
+// The process that performs the sysfs writes of this one (see Sysfs::write). It is forked on
+// the first write and reused, so a command that writes a hundred attributes forks once, not a
+// hundred times (a fork of a tool of a few MB costs ~10 ms under QEMU TCG, more than the write).
+// After a timeout it is abandoned to the kernel and the next write forks a new one. Like a
+// fork per write, it holds copies of the descriptors that were open when it was forked, for
+// as long as this process runs.
+class Writer {
+ public:
+  static constexpr size_t kMaxRequest = 16384;
+  ~Writer() { stop(true); }
+
+  // errno of the write (0 on success), or nullopt when it did not return within the timeout;
+  // `pid` is the writing process (reported when it is left stuck).
+  std::optional<int> write(const std::string& path, std::string_view value, int flags,
+                           std::chrono::milliseconds timeout, pid_t& pid) {
+    std::lock_guard lock(mutex_);
+    if (owner_ != ::getpid()) forget();  // a forked copy of this process: never share a writer
+    std::string request(sizeof flags, '\0');
+    std::memcpy(request.data(), &flags, sizeof flags);
+    request += path;
+    request += '\0';
+    request += value;
+    for (int attempt = 0;; ++attempt) {
+      if (pid_ < 0 && !start()) return errno ? errno : EIO;
+      if (::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(request.size()))
+        break;
+      stop(true);  // it died (killed from outside): one more try with a fresh one
+      if (attempt > 0) return EIO;
+    }
+    pid = pid_;
+    pollfd pfd{fd_, POLLIN, 0};
+    int ready;
+    do {
+      ready = ::poll(&pfd, 1, static_cast<int>(timeout.count()));
+    } while (ready < 0 && errno == EINTR);
+    if (ready == 0) {
+      ::kill(pid_, SIGKILL);  // takes effect when the write returns, if ever
+      ::waitpid(pid_, nullptr, WNOHANG);
+      forget();
+      return std::nullopt;
+    }
+    int err = EIO;
+    if (::recv(fd_, &err, sizeof err, 0) != sizeof err) {
+      err = EIO;
+      stop(true);
+    }
+    return err;
+  }
+
+ private:
+  bool start() {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) return false;
+    pid_t pid = ::fork();
+    if (pid < 0) {
+      int err = errno;
+      ::close(fds[0]);
+      ::close(fds[1]);
+      errno = err;
+      return false;
+    }
+    if (pid == 0) {
+      ::close(fds[0]);
+      serve(fds[1]);
+    }
+    ::close(fds[1]);
+    fd_ = fds[0];
+    pid_ = pid;
+    owner_ = ::getpid();
+    return true;
+  }
+
+  // Child: only async-signal-safe calls (the parent may have had other threads).
+  [[noreturn]] static void serve(int fd) {
+    static char buf[kMaxRequest + 1];
+    for (;;) {
+      ssize_t n = ::recv(fd, buf, kMaxRequest, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= static_cast<ssize_t>(sizeof(int))) ::_exit(0);  // parent gone (or garbage)
+      buf[n] = '\0';
+      int flags;
+      std::memcpy(&flags, buf, sizeof flags);
+      const char* path = buf + sizeof flags;
+      size_t path_len = ::strlen(path);
+      const char* value = path + path_len + 1;
+      size_t value_len = static_cast<size_t>(n) - sizeof flags - path_len - 1;
+      int err = 0;
+      int out = ::open(path, flags, 0644);
+      if (out < 0) {
+        err = errno;
+      } else {
+        ssize_t w = ::write(out, value, value_len);
+        if (w < 0) err = errno;
+        else if (static_cast<size_t>(w) != value_len) err = EIO;
+        if (::close(out) != 0 && err == 0) err = errno;
+      }
+      if (::send(fd, &err, sizeof err, MSG_NOSIGNAL) != sizeof err) ::_exit(0);
+    }
+  }
+
+  void stop(bool reap) {
+    if (pid_ < 0 || owner_ != ::getpid()) return forget();
+    ::close(fd_);  // the writer sees the end of its requests and exits
+    if (reap) ::waitpid(pid_, nullptr, 0);
+    fd_ = -1;
+    pid_ = -1;
+  }
+  void forget() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    pid_ = -1;
+  }
+
+  std::mutex mutex_;
+  int fd_ = -1;
+  pid_t pid_ = -1;
+  pid_t owner_ = -1;
+};
+
+Writer& writer() {
+  static Writer instance;
+  return instance;
+}
+
+}  // namespace
+
 Status Sysfs::write(std::string_view host_path, std::string_view value,
                     std::chrono::milliseconds timeout) const {
   auto r = real(host_path);
   if (!r) return tl::unexpected(r.error());
   std::string path = r->string();
-  int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0)
-    return fail(Errc::io, fmt::format("pipe: {}", std::strerror(errno)));
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    int err = errno;
-    ::close(pipefd[0]);
-    ::close(pipefd[1]);
-    return fail(Errc::io, fmt::format("fork: {}", std::strerror(err)));
-  }
-  if (pid == 0) {
-    // Child: only async-signal-safe calls from here on.
-    ::close(pipefd[0]);
-    int flags = O_WRONLY | O_CLOEXEC | (live_ ? 0 : O_CREAT | O_TRUNC);
-    int err = 0;
-    int fd = ::open(path.c_str(), flags, 0644);
-    if (fd < 0) {
-      err = errno;
-    } else {
-      ssize_t n = ::write(fd, value.data(), value.size());
-      if (n < 0) err = errno;
-      else if (static_cast<size_t>(n) != value.size()) err = EIO;
-      if (::close(fd) != 0 && err == 0) err = errno;
-    }
-    ssize_t ignored = ::write(pipefd[1], &err, sizeof err);
-    (void)ignored;
-    ::_exit(0);
-  }
-  ::close(pipefd[1]);
-  pollfd pfd{pipefd[0], POLLIN, 0};
-  int ready;
-  do {
-    ready = ::poll(&pfd, 1, static_cast<int>(timeout.count()));
-  } while (ready < 0 && errno == EINTR);
-  if (ready == 0) {
-    ::close(pipefd[0]);
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, nullptr, WNOHANG);
+  if (path.size() + value.size() + 1 + sizeof(int) > Writer::kMaxRequest)
+    return fail(Errc::invalid_input,
+                fmt::format("writing {} bytes to {}: too long for a sysfs attribute",
+                            value.size(), host_path),
+                std::string(host_path));
+  int flags = O_WRONLY | O_CLOEXEC | (live_ ? 0 : O_CREAT | O_TRUNC);
+  pid_t pid = -1;
+  auto err = writer().write(path, value, flags, timeout, pid);
+  if (!err)
     return fail(Errc::timeout,
                 fmt::format("writing {} to {} did not return within {:g} s: the kernel is "
                             "still blocked in that write (process {} stays stuck until it "
                             "returns); usually a VM or another process still uses the device",
                             value, host_path, static_cast<double>(timeout.count()) / 1000, pid),
                 std::string(host_path));
-  }
-  int err = EIO;
-  ssize_t n = ::read(pipefd[0], &err, sizeof err);
-  ::close(pipefd[0]);
-  ::waitpid(pid, nullptr, 0);
-  if (n != sizeof err) err = EIO;
-  if (err != 0)
-    return fail(err == ENOENT ? Errc::not_found : Errc::kernel,
-                fmt::format("writing {} to {}: {}", value, host_path, std::strerror(err)),
-                std::string(host_path), err);
+  if (*err != 0)
+    return fail(*err == ENOENT ? Errc::not_found : Errc::kernel,
+                fmt::format("writing {} to {}: {}", value, host_path, std::strerror(*err)),
+                std::string(host_path), *err);
   return {};
 }
 

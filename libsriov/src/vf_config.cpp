@@ -181,6 +181,38 @@ std::string field_names(unsigned fields) {
   return fmt::format("{}", fmt::join(names, ", "));
 }
 
+unsigned config_fields(const VfConfig& c) {
+  unsigned f = 0;
+  if (c.mac || c.mac_from) f |= kFieldMac;
+  if (c.vlan || c.qos || c.vlan_proto) f |= kFieldVlan;
+  if (c.min_rate || c.max_rate) f |= kFieldRate;
+  if (c.spoofchk) f |= kFieldSpoofchk;
+  if (c.link_state) f |= kFieldLinkState;
+  if (c.query_rss) f |= kFieldQueryRss;
+  if (c.trust) f |= kFieldTrust;
+  return f;
+}
+
+std::string describe_config(const VfConfig& c, unsigned mac_offset) {
+  std::vector<std::string> parts;
+  auto flag = [](bool v) { return v ? "on" : "off"; };
+  if (c.mac) parts.push_back("mac=" + c.mac->str());
+  if (c.mac_from) {
+    auto m = c.mac_from->plus(mac_offset);
+    parts.push_back("mac=" + (m ? m->str() : std::string("?")));
+  }
+  if (c.vlan) parts.push_back(fmt::format("vlan={}", *c.vlan));
+  if (c.qos) parts.push_back(fmt::format("qos={}", *c.qos));
+  if (c.vlan_proto) parts.push_back(fmt::format("vlan-proto={}", name(*c.vlan_proto)));
+  if (c.min_rate) parts.push_back(fmt::format("min-rate={}", *c.min_rate));
+  if (c.max_rate) parts.push_back(fmt::format("max-rate={}", *c.max_rate));
+  if (c.spoofchk) parts.push_back(fmt::format("spoofchk={}", flag(*c.spoofchk)));
+  if (c.trust) parts.push_back(fmt::format("trust={}", flag(*c.trust)));
+  if (c.link_state) parts.push_back(fmt::format("link-state={}", name(*c.link_state)));
+  if (c.query_rss) parts.push_back(fmt::format("query-rss={}", flag(*c.query_rss)));
+  return fmt::format("{}", fmt::join(parts, " "));
+}
+
 std::string describe_change(const VfChange& ch) {
   std::vector<std::string> parts;
   const auto &b = ch.before, &a = ch.after;

@@ -51,8 +51,10 @@ class UeventSocket {
 
 bool wait_until(const Sysfs& sysfs, const std::function<bool()>& ready,
                 std::chrono::milliseconds timeout) {
-  if (!sysfs.live()) return ready();
-  UeventSocket events;  // subscribed before the first check, so no event is lost in between
+  // Most waits are over at once (the kernel finished within the write): no socket for those.
+  if (ready()) return true;
+  if (!sysfs.live()) return false;  // a fixture tree never changes
+  UeventSocket events;  // subscribed before the next check, so no event is lost in between
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     if (ready()) return true;
@@ -61,6 +63,15 @@ bool wait_until(const Sysfs& sysfs, const std::function<bool()>& ready,
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
     events.wait(std::min(left, std::chrono::milliseconds(1000)));
   }
+}
+
+}  // namespace sriov
+
+namespace sriov {
+
+bool wait_for_kernel(const Sysfs& sysfs, const std::function<bool()>& ready,
+                     std::chrono::milliseconds timeout) {
+  return detail::wait_until(sysfs, ready, timeout);
 }
 
 }  // namespace sriov

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <ostream>
+#include <set>
 
 namespace tools {
 
@@ -107,8 +108,16 @@ json plan_json(const std::string& command, const sriov::Plan& plan, bool dry_run
 
 void print_plan_text(const Output& o, const sriov::Plan& plan) {
   if (!plan.summary.empty()) o.out << "plan: " << plan.summary << "\n";
+  // Steps are grouped under their PF when a plan spans several (profiles).
+  std::set<std::string> groups;
+  for (const auto& step : plan.steps) groups.insert(sriov::step_group(step));
+  std::string group;
   for (size_t i = 0; i < plan.steps.size(); ++i) {
     const auto& step = plan.steps[i];
+    if (auto g = sriov::step_group(step); groups.size() > 1 && g != group) {
+      group = g;
+      o.out << group << ":\n";
+    }
     auto d = sriov::disruption(step);
     o.out << fmt::format("  {}. {}{}\n", i + 1, sriov::describe(step),
                          d.empty() ? "" : "  [" + d + "]");

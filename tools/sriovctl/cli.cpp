@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "sriov/inventory.hpp"
+#include "sriov/journal.hpp"
 
 namespace sriovctl {
 
@@ -17,9 +18,56 @@ sriov::KernelOptions Context::kernel_options() const {
   return k;
 }
 
-Loaded load_inventory(Context& ctx) {
+int Context::begin_write() {
+  auto acquired = sriov::HostLock::acquire(
+      sysfs, std::chrono::milliseconds(static_cast<long>(options.lock_timeout_seconds * 1000)),
+      command_line);
+  if (!acquired) return out.error(acquired.error());
+  lock.emplace(std::move(*acquired));
+  return recover_interrupted(*this, false);
+}
+
+int recover_interrupted(Context& ctx, bool report_when_clean) {
+  const auto& o = ctx.out;
+  auto found = sriov::Journal::find(ctx.sysfs);
+  if (!found) return o.error(found.error());
+  if (!*found) {
+    if (report_when_clean) {
+      if (o.json) o.print_json(tools::plan_json("recover", sriov::Plan{}, false, nullptr));
+      else o.out << "nothing to recover: no interrupted run in /run/sriov/journal.json\n";
+    }
+    return 0;
+  }
+  auto& run = **found;
+  sriov::KernelRunner runner(ctx.sysfs, ctx.kernel_options());
+  auto report = sriov::recover(ctx.sysfs, run, runner);
+  run.plan.summary = fmt::format("recover the run of pid {} ('{}', started {}; {} of {} steps had "
+                                 "completed)",
+                                 run.pid, run.command, run.started, run.done,
+                                 run.plan.steps.size());
+  if (report_when_clean && o.json) {
+    o.print_json(tools::plan_json("recover", run.plan, false, &report));
+  } else {
+    // Recovery before another command: said on stderr so the command's output stays its own.
+    std::ostream& s = report_when_clean ? o.out : o.err;
+    s << o.program << ": " << run.plan.summary << "\n";
+    for (size_t i = 0; i < run.plan.steps.size(); ++i)
+      if (report.status[i] == sriov::StepStatus::undone ||
+          report.status[i] == sriov::StepStatus::undo_failed)
+        s << "  " << sriov::status_name(report.status[i]) << ": "
+          << sriov::describe(run.plan.steps[i]) << "\n";
+    if (run.done >= run.plan.steps.size()) s << "  it had completed; nothing to undo\n";
+  }
+  if (report.error) {
+    o.err << o.program << ": error: " << report.error->message << "\n";
+    return sriov::exit_status(report.error->code);
+  }
+  return 0;
+}
+
+Loaded load_inventory(Context& ctx, bool with_names) {
   Loaded loaded;
-  auto inv = sriov::Inventory::scan(ctx.sysfs);
+  auto inv = sriov::Inventory::scan(ctx.sysfs, with_names);
   if (!inv) {
     loaded.status = ctx.out.error(inv.error());
     return loaded;
@@ -54,8 +102,22 @@ int run_plan(Context& ctx, const std::string& command, sriov::Result<sriov::Plan
     return 0;
   }
   if (o.verbose && !o.json) tools::print_plan_text(o, *plan);
+  if (!ctx.lock) {
+    if (int status = ctx.begin_write(); status != 0) return status;
+  }
   sriov::KernelRunner runner(ctx.sysfs, ctx.kernel_options(), link);
-  auto report = sriov::execute(*plan, runner);
+  sriov::ExecutionReport report;
+  if (plan->empty()) {
+    report = sriov::execute(*plan, runner);
+  } else {
+    // The journal lets the next run roll this one back if it is killed half-way.
+    auto journal = sriov::Journal::begin(ctx.sysfs, ctx.command_line, *plan);
+    if (!journal) return o.error(journal.error());
+    report = sriov::execute(*plan, runner, [&](size_t i) { journal->step_done(i, *plan); });
+    // Kept only when undoing failed too, so that 'sriovctl recover' can try again.
+    if (!report.error || report.error->code != sriov::Errc::rollback_incomplete)
+      journal->finish();
+  }
   report.warnings = runner.warnings();
   if (o.json) {
     auto j = tools::plan_json(command, *plan, false, &report);
@@ -91,6 +153,11 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
                  "Watchdog for kernel writes that can block, in seconds (default 60)")
       ->type_name("SECONDS")
       ->check(CLI::Range(0.1, 3600.0));
+  app.add_option("--lock-timeout", g.lock_timeout_seconds,
+                 "How long a writing command waits for the host lock /run/sriov/lock, in seconds "
+                 "(default 30)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0.0, 86400.0));
   app.footer(
       "Exit status: 0 ok (also when nothing needed changing), 1 failed (completed steps undone), "
       "2 bad usage or input, 3 refused by a safety rule, 4 no such PF/VF/driver, 5 a kernel write "
@@ -103,6 +170,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   add_destroy(app, selected);
   add_bind(app, selected);
   add_set(app, selected);
+  add_apply(app, selected);
+  add_recover(app, selected);
 
   try {
     app.parse(argc, argv);
@@ -119,7 +188,9 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   tools::Output o{out, err, "sriovctl", g.json, g.verbose};
   auto sysfs = sriov::Sysfs::from(g.sysfs_root);
   if (!sysfs) return o.error(sysfs.error());
-  Context ctx{o, *sysfs, g};
+  std::string command_line = "sriovctl";
+  for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
+  Context ctx{o, *sysfs, g, command_line, std::nullopt};
   return selected ? selected(ctx) : 2;
 }
 

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "sriov/executor.hpp"
+#include "sriov/host_lock.hpp"
 #include "sriov/planner.hpp"
 #include "sriov/sysfs.hpp"
 #include "tools/output.hpp"
@@ -21,13 +22,20 @@ struct GlobalOptions {
   bool json = false;
   bool verbose = false;
   double timeout_seconds = 60;
+  double lock_timeout_seconds = 30;
 };
 
 struct Context {
   const tools::Output& out;
   const sriov::Sysfs& sysfs;
   const GlobalOptions& options;
+  std::string command_line;  // for the lock and the journal
+  std::optional<sriov::HostLock> lock;
   sriov::KernelOptions kernel_options() const;
+  // Before a command writes: takes the host lock (held until exit) and rolls back a run that
+  // was interrupted (its journal is still there). Prints and returns the exit status on
+  // failure, 0 otherwise.
+  int begin_write();
 };
 
 using Runner = std::function<int(Context&)>;
@@ -38,6 +46,11 @@ void add_create(CLI::App& app, Runner& selected);
 void add_destroy(CLI::App& app, Runner& selected);
 void add_bind(CLI::App& app, Runner& selected);  // bind and unbind
 void add_set(CLI::App& app, Runner& selected);
+void add_apply(CLI::App& app, Runner& selected);  // plan and apply
+void add_recover(CLI::App& app, Runner& selected);
+
+// Rolls back an interrupted run if the journal has one; prints what it did. Exit status.
+int recover_interrupted(Context& ctx, bool report_when_clean);
 
 // Prints a plan (dry run) or executes it and prints the outcome; returns the exit status.
 // link: the rtnetlink backend the plan's VF settings go through (its request counts are
@@ -50,7 +63,8 @@ struct Loaded {
   std::optional<sriov::Inventory> inventory;
   int status = 0;
 };
-Loaded load_inventory(Context& ctx);
+// with_names: look up vendor/device names (only list and show print them).
+Loaded load_inventory(Context& ctx, bool with_names = false);
 
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 

@@ -17,7 +17,7 @@ std::string on_off(const std::optional<bool>& value) {
 }
 
 int run_list(Context& ctx) {
-  auto loaded = load_inventory(ctx);
+  auto loaded = load_inventory(ctx, true);
   if (!loaded.inventory) return loaded.status;
   const auto& pfs = loaded.inventory->pfs();
   const auto& o = ctx.out;

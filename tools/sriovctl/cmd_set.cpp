@@ -18,6 +18,9 @@ struct SetArgs {
 };
 
 int run_set(Context& ctx, const SetArgs& args) {
+  // Writers hold the host lock from before they read the host until they exit.
+  if (!args.dry_run)
+    if (int status = ctx.begin_write(); status != 0) return status;
   const auto& o = ctx.out;
   sriov::VfConfig config;
   for (const auto& s : args.settings)

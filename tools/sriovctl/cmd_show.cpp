@@ -79,7 +79,7 @@ std::optional<sriov::VfDump> read_settings(Context& ctx, const sriov::PhysicalFu
 }
 
 int run_show(Context& ctx, const std::string& spec) {
-  auto loaded = load_inventory(ctx);
+  auto loaded = load_inventory(ctx, true);
   if (!loaded.inventory) return loaded.status;
   auto pf = loaded.inventory->find_pf(spec);
   if (!pf) return ctx.out.error(pf.error());

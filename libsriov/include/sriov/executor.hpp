@@ -4,6 +4,7 @@
 // exactly what was done, what failed and what was undone.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,7 +36,9 @@ struct ExecutionReport {
   bool ok() const { return !error; }
 };
 
-ExecutionReport execute(Plan& plan, StepRunner& runner);
+// on_done(i) runs after step i completed (the journal records progress there).
+ExecutionReport execute(Plan& plan, StepRunner& runner,
+                        const std::function<void(size_t)>& on_done = {});
 
 struct KernelOptions {
   std::chrono::milliseconds write_timeout = kDefaultWriteTimeout;

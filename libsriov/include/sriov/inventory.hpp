@@ -18,7 +18,8 @@ class Inventory {
  public:
   // Enumerates every SR-IOV PF under the root. PCI devices come from libpci pointed at
   // <root>/sys/bus/pci; names from <root>/usr/share/misc/pci.ids when the root is not "/".
-  static Result<Inventory> scan(const Sysfs& sysfs);
+  // Loading pci.ids is the costliest part of a scan: commands that print no names skip it.
+  static Result<Inventory> scan(const Sysfs& sysfs, bool with_names = true);
 
   const std::vector<PhysicalFunction>& pfs() const { return pfs_; }
 

@@ -85,6 +85,14 @@ struct SetVfSettings {
   std::string ifname;  // PF netdev the requests go to
   std::string driver;  // PF driver, for messages
   std::vector<VfChange> changes;
+  // VFs that do not exist yet when the plan is made (created by an earlier step): what they
+  // should get; compared with the kernel and turned into `changes` when the step runs.
+  struct DeferredVf {
+    unsigned index = 0;
+    VfConfig config;
+    unsigned mac_offset = 0;
+  };
+  std::vector<DeferredVf> deferred;
 };
 
 using Step = std::variant<SetAutoprobe, SetNumVfs, BindDriver, CreateMdev, RemoveMdev,
@@ -101,6 +109,7 @@ struct Write {
 
 std::string step_action(const Step& step);      // "set-numvfs", "bind", ...
 std::string step_target(const Step& step);      // PF or VF address
+std::string step_group(const Step& step);       // the PF (or mdev parent) a step belongs to
 std::string describe(const Step& step);         // "set VF count of 0000:3b:00.0: 0 -> 8"
 std::string disruption(const Step& step);       // "destroys 4 VFs (2 bound to vfio-pci)" or ""
 std::vector<Write> planned_writes(const Step& step);

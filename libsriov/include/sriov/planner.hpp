@@ -57,3 +57,21 @@ Status check_set_request(const PhysicalFunction& pf, const std::vector<unsigned>
                          const VfConfig& config);
 
 }  // namespace sriov
+
+#include "sriov/profile.hpp"
+
+namespace sriov {
+
+struct ProfileRequest {
+  bool allow_disruption = false;  // destroying VFs or moving VFs off their driver
+};
+
+// The steps that make the host match a profile, grouped by PF in profile order: VF count and
+// autoprobe, then VF settings (before any driver sees the VF), then drivers. Problems that
+// need the host (unknown PF, num-vfs above sriov_totalvfs, missing driver, one PF in two
+// entries) are file:line:col errors; disruptive steps without allow_disruption are refused.
+// link reads the settings of VFs that exist (nullptr: compared when the steps run).
+Result<Plan> plan_profile(const Sysfs& sysfs, const Inventory& inventory, const Profile& profile,
+                          LinkBackend* link, const ProfileRequest& request);
+
+}  // namespace sriov

@@ -81,6 +81,9 @@ Result<VfChange> diff(const VfState& current, const VfConfig& config, unsigned m
 std::string describe_change(const VfChange& change);
 // Field names of a group mask: "mac, vlan".
 std::string field_names(unsigned fields);
+// The groups a config touches, and the config as KEY=VALUE text ("vlan=100 qos=3").
+unsigned config_fields(const VfConfig& config);
+std::string describe_config(const VfConfig& config, unsigned mac_offset);
 
 // Differences between what was asked (change.after) and what the kernel reports, per field:
 // "max-rate asked 70000, reads 4464". Empty when everything matches.

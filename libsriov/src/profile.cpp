@@ -1,0 +1,309 @@
+// Strict YAML parsing of profiles: unknown keys, wrong types and bad values are errors at
+// their file:line:col, and parsing goes on to report every problem of the file at once.
+#include "sriov/profile.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "parse_util.hpp"
+#include "sriov/vf_spec.hpp"
+
+namespace sriov {
+namespace {
+
+class Parser {
+ public:
+  explicit Parser(std::string file) : file_(std::move(file)) {}
+
+  SourcePos at(const YAML::Node& node) const {
+    auto m = node.Mark();
+    return {file_, m.line + 1, m.column + 1};
+  }
+  void error(const YAML::Node& node, const std::string& message) {
+    problems.push_back(at(node).str() + ": " + message);
+  }
+
+  // Keys of a mapping other than the allowed ones are errors.
+  bool check_map(const YAML::Node& node, const std::string& what,
+                 const std::set<std::string>& allowed) {
+    if (!node.IsMap()) {
+      error(node, fmt::format("{} must be a mapping", what));
+      return false;
+    }
+    for (const auto& kv : node) {
+      auto key = kv.first.as<std::string>();
+      if (!allowed.count(key))
+        error(kv.first, fmt::format("unknown key '{}' in {} (allowed: {})", key, what,
+                                    fmt::join(allowed, ", ")));
+    }
+    return true;
+  }
+
+  std::optional<std::string> scalar(const YAML::Node& node, const std::string& key) {
+    if (!node.IsScalar()) {
+      error(node, fmt::format("{} must be a single value", key));
+      return std::nullopt;
+    }
+    return node.Scalar();
+  }
+
+  std::optional<unsigned> number(const YAML::Node& node, const std::string& key, uint64_t max,
+                                 const std::string& range) {
+    auto text = scalar(node, key);
+    if (!text) return std::nullopt;
+    auto n = detail::parse_uint(*text);
+    if (!n || *n > max) {
+      error(node, fmt::format("{}: '{}' is not a number in {}", key, *text, range));
+      return std::nullopt;
+    }
+    return static_cast<unsigned>(*n);
+  }
+
+  std::optional<bool> boolean(const YAML::Node& node, const std::string& key) {
+    auto text = scalar(node, key);
+    if (!text) return std::nullopt;
+    if (*text == "true") return true;
+    if (*text == "false") return false;
+    error(node, fmt::format("{}: '{}' is not true or false", key, *text));
+    return std::nullopt;
+  }
+
+  std::optional<uint16_t> hex_id(const YAML::Node& node, const std::string& key) {
+    auto text = scalar(node, key);
+    if (!text) return std::nullopt;
+    std::string_view t = *text;
+    if (t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) t.remove_prefix(2);
+    auto n = t.size() == 4 ? detail::parse_uint(t, 16) : std::nullopt;
+    if (!n) {
+      error(node, fmt::format("{}: '{}' is not a 4-digit hex PCI id such as \"8086\"", key, *text));
+      return std::nullopt;
+    }
+    return static_cast<uint16_t>(*n);
+  }
+
+  void setting(const YAML::Node& value, const std::string& key, const std::string& cli_key,
+               VfConfig& config) {
+    auto text = scalar(value, key);
+    if (!text) return;
+    std::string v = *text;
+    if (value.Tag() == "?" && (v == "true" || v == "false") &&
+        (cli_key == "spoofchk" || cli_key == "trust" || cli_key == "query-rss"))
+      v = v == "true" ? "on" : "off";
+    else if (cli_key == "spoofchk" || cli_key == "trust" || cli_key == "query-rss") {
+      error(value, fmt::format("{}: '{}' is not true or false", key, *text));
+      return;
+    }
+    auto ok = parse_vf_setting(cli_key + "=" + v, config);
+    if (!ok) {
+      // Say it in the profile's own key names.
+      std::string msg = ok.error().message;
+      auto pos = msg.find(cli_key + "=");
+      if (pos != std::string::npos) msg.replace(pos, cli_key.size(), key);
+      error(value, msg);
+    }
+  }
+
+  std::optional<VfEntry> vf_entry(const YAML::Node& node, unsigned num_vfs) {
+    static const std::set<std::string> keys = {
+        "id",         "mac-address", "mac-from", "vlan-id", "qos",       "vlan-proto",
+        "min-tx-rate", "max-tx-rate", "spoof-check", "trust", "link-state", "query-rss",
+        "driver"};
+    if (!check_map(node, "a vfs entry", keys)) return std::nullopt;
+    VfEntry e;
+    e.pos = at(node);
+    if (!node["id"]) {
+      error(node, "vfs entry without 'id' (an index or ranges such as \"0-3,6\")");
+      return std::nullopt;
+    }
+    auto ids_text = scalar(node["id"], "id");
+    if (!ids_text) return std::nullopt;
+    auto ids = parse_vf_ranges(*ids_text);
+    if (!ids) {
+      error(node["id"], "id: " + ids.error().message);
+      return std::nullopt;
+    }
+    e.ids = *ids;
+    if (e.ids.back() >= num_vfs)
+      error(node["id"], fmt::format("id: VF {} is past num-vfs {} (VFs are 0-{})", e.ids.back(),
+                                    num_vfs, num_vfs == 0 ? 0 : num_vfs - 1));
+    static const std::vector<std::pair<std::string, std::string>> map = {
+        {"mac-address", "mac"},   {"mac-from", "mac-from"},       {"vlan-id", "vlan"},
+        {"qos", "qos"},           {"vlan-proto", "vlan-proto"},   {"min-tx-rate", "min-rate"},
+        {"max-tx-rate", "max-rate"}, {"spoof-check", "spoofchk"}, {"trust", "trust"},
+        {"link-state", "link-state"}, {"query-rss", "query-rss"}};
+    for (const auto& [key, cli] : map)
+      if (node[key]) setting(node[key], key, cli, e.config);
+    if (e.config.mac && e.ids.size() > 1)
+      error(node["mac-address"], fmt::format("mac-address gives {} VFs the same address; use "
+                                             "mac-from for a range",
+                                             e.ids.size()));
+    if (e.config.mac && e.config.mac_from)
+      error(node["mac-from"], "give mac-address or mac-from, not both");
+    if (auto ok = validate(e.config, "vfs " + *ids_text); !ok) error(node, ok.error().message);
+    if (node["driver"]) {
+      e.driver = scalar(node["driver"], "driver");
+      e.driver_pos = at(node["driver"]);
+    }
+    return e;
+  }
+
+  void nic(const YAML::Node& node, Profile& profile) {
+    static const std::set<std::string> keys = {"pf", "match", "num-vfs", "drivers-autoprobe",
+                                               "vfs"};
+    if (!check_map(node, "a nics entry", keys)) return;
+    NicEntry n;
+    n.pos = at(node);
+    if (node["pf"] && node["match"]) error(node["match"], "give pf or match, not both");
+    if (node["pf"]) {
+      n.select.pf = scalar(node["pf"], "pf");
+    } else if (node["match"]) {
+      const auto& m = node["match"];
+      if (check_map(m, "match", {"vendor-id", "device-id", "driver"})) {
+        if (m["vendor-id"]) n.select.vendor_id = hex_id(m["vendor-id"], "vendor-id");
+        if (m["device-id"]) n.select.device_id = hex_id(m["device-id"], "device-id");
+        if (m["driver"]) n.select.driver = scalar(m["driver"], "driver");
+        if (m.size() == 0) error(m, "match needs at least one of vendor-id, device-id, driver");
+      }
+    } else {
+      error(node, "nics entry needs pf (netdev name or PCI address) or match");
+    }
+    if (!node["num-vfs"]) {
+      error(node, "nics entry without num-vfs");
+    } else if (auto v = number(node["num-vfs"], "num-vfs", 65535, "0-65535")) {
+      n.num_vfs = *v;
+    }
+    n.num_vfs_pos = node["num-vfs"] ? at(node["num-vfs"]) : n.pos;
+    if (node["drivers-autoprobe"])
+      n.drivers_autoprobe = boolean(node["drivers-autoprobe"], "drivers-autoprobe");
+    if (node["vfs"]) {
+      if (!node["vfs"].IsSequence()) {
+        error(node["vfs"], "vfs must be a list of entries");
+      } else {
+        for (const auto& v : node["vfs"])
+          if (auto e = vf_entry(v, n.num_vfs)) n.vfs.push_back(std::move(*e));
+      }
+    }
+    // One VF in two entries would get two configurations: refuse.
+    std::map<unsigned, const VfEntry*> seen;
+    for (const auto& e : n.vfs)
+      for (unsigned id : e.ids) {
+        auto [it, fresh] = seen.emplace(id, &e);
+        if (!fresh)
+          problems.push_back(fmt::format("{}: VF {} is also configured by the entry at {}",
+                                         e.pos.str(), id, it->second->pos.str()));
+      }
+    profile.nics.push_back(std::move(n));
+  }
+
+  void document(const YAML::Node& root, Profile& profile) {
+    if (!root.IsDefined() || root.IsNull()) {
+      problems.push_back(file_ + ":1:1: empty profile (expected version: 1 and nics:)");
+      return;
+    }
+    if (!check_map(root, "the profile", {"version", "nics", "gpus"})) return;
+    if (!root["version"]) error(root, "missing 'version: 1'");
+    else if (auto v = scalar(root["version"], "version"); v && *v != "1")
+      error(root["version"], fmt::format("version {} is not supported (this sriovctl reads 1)", *v));
+    if (root["nics"]) {
+      if (!root["nics"].IsSequence()) error(root["nics"], "nics must be a list of entries");
+      else for (const auto& n : root["nics"]) nic(n, profile);
+    }
+    if (root["gpus"] && !(root["gpus"].IsSequence() && root["gpus"].size() == 0))
+      error(root["gpus"], "gpus: vGPU entries are applied by vgpuctl; this sriovctl applies "
+                          "nics only (leave gpus empty)");
+  }
+
+  std::vector<std::string> problems;
+
+ private:
+  std::string file_;
+};
+
+Status parse_into(const std::string& text, const std::string& file, Profile& profile,
+                  std::vector<std::string>& problems) {
+  Parser parser(file);
+  try {
+    parser.document(YAML::Load(text), profile);
+  } catch (const YAML::ParserException& e) {
+    problems.push_back(fmt::format("{}:{}:{}: YAML syntax: {}", file, e.mark.line + 1,
+                                   e.mark.column + 1, e.msg));
+    return {};
+  } catch (const YAML::Exception& e) {
+    problems.push_back(fmt::format("{}: {}", file, e.what()));
+    return {};
+  }
+  problems.insert(problems.end(), parser.problems.begin(), parser.problems.end());
+  profile.files.push_back(file);
+  return {};
+}
+
+}  // namespace
+
+std::string SourcePos::str() const { return fmt::format("{}:{}:{}", file, line, column); }
+
+std::string PfSelector::str() const {
+  if (pf) return *pf;
+  std::vector<std::string> parts;
+  if (vendor_id) parts.push_back(fmt::format("vendor-id: {:04x}", *vendor_id));
+  if (device_id) parts.push_back(fmt::format("device-id: {:04x}", *device_id));
+  if (driver) parts.push_back("driver: " + *driver);
+  return fmt::format("match {{{}}}", fmt::join(parts, ", "));
+}
+
+Error profile_error(const std::vector<std::string>& problems) {
+  return Error{Errc::invalid_input,
+               fmt::format("the profile has {} error{}:\n{}", problems.size(),
+                           problems.size() == 1 ? "" : "s", fmt::join(problems, "\n")),
+               {}, 0};
+}
+
+Result<Profile> parse_profile(const std::string& text, const std::string& file) {
+  Profile profile;
+  std::vector<std::string> problems;
+  parse_into(text, file, profile, problems);
+  if (!problems.empty()) return tl::unexpected(profile_error(problems));
+  return profile;
+}
+
+Result<Profile> load_profile(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<std::string> files;
+  if (fs::is_directory(path, ec)) {
+    for (const auto& entry : fs::directory_iterator(path, ec)) {
+      auto ext = entry.path().extension();
+      if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml"))
+        files.push_back(entry.path().string());
+    }
+    std::sort(files.begin(), files.end());
+    if (files.empty())
+      return fail(Errc::invalid_input,
+                  fmt::format("{}: no *.yaml or *.yml profile in this directory", path), path);
+  } else if (fs::exists(path, ec)) {
+    files.push_back(path);
+  } else {
+    return fail(Errc::not_found, fmt::format("{}: no such profile file or directory", path), path);
+  }
+  Profile profile;
+  std::vector<std::string> problems;
+  for (const auto& file : files) {
+    std::ifstream in(file);
+    if (!in) {
+      problems.push_back(file + ": cannot be read");
+      continue;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    parse_into(text.str(), file, profile, problems);
+  }
+  if (!problems.empty()) return tl::unexpected(profile_error(problems));
+  return profile;
+}
+
+}  // namespace sriov

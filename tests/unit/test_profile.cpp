@@ -1,0 +1,330 @@
+#include <fstream>
+#include <regex>
+#include <set>
+
+#include <catch2/catch.hpp>
+
+#include "helpers.hpp"
+#include "sriov/host_lock.hpp"
+#include "sriov/journal.hpp"
+#include "sriov/planner.hpp"
+#include "sriov/profile.hpp"
+
+using namespace sriov;
+namespace fs = std::filesystem;
+
+namespace {
+
+Profile parse(const std::string& text) {
+  auto p = parse_profile(text, "p.yaml");
+  if (!p) FAIL(p.error().message);
+  return *p;
+}
+
+Result<Plan> plan_on(const std::string& host, const std::string& text, bool allow = false) {
+  Sysfs sysfs(test::fixture(host));
+  auto inv = Inventory::scan(sysfs, false);
+  if (!inv) FAIL(inv.error().message);
+  return plan_profile(sysfs, *inv, parse(text), nullptr, {allow});
+}
+
+std::vector<std::string> writes(const Plan& plan) {
+  std::vector<std::string> out;
+  for (const auto& step : plan.steps)
+    for (const auto& w : planned_writes(step)) out.push_back(w.value + " > " + w.path);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("profiles parse every key into the model", "[profile]") {
+  auto p = parse(R"(version: 1
+nics:
+  - pf: ens1f0
+    num-vfs: 8
+    drivers-autoprobe: false
+    vfs:
+      - id: 0-3
+        mac-from: "02:00:00:10:00:00"
+        vlan-id: 100
+        qos: 3
+        vlan-proto: 802.1AD
+        min-tx-rate: 100
+        max-tx-rate: 1000
+        spoof-check: true
+        trust: false
+        link-state: enable
+        query-rss: false
+        driver: vfio-pci
+      - id: 5
+        mac-address: "02:00:00:00:00:05"
+  - match: {vendor-id: "0x15b3", device-id: "101d", driver: mlx5_core}
+    num-vfs: 2
+gpus: []
+)");
+  REQUIRE(p.nics.size() == 2);
+  const auto& n = p.nics[0];
+  CHECK(n.select.pf == "ens1f0");
+  CHECK(n.num_vfs == 8);
+  CHECK(n.drivers_autoprobe == false);
+  REQUIRE(n.vfs.size() == 2);
+  const auto& c = n.vfs[0].config;
+  CHECK(n.vfs[0].ids == std::vector<unsigned>{0, 1, 2, 3});
+  CHECK(c.mac_from->str() == "02:00:00:10:00:00");
+  CHECK(c.vlan == 100u);
+  CHECK(c.qos == 3u);
+  CHECK(c.vlan_proto == VlanProto::dot1ad);
+  CHECK(c.min_rate == 100u);
+  CHECK(c.max_rate == 1000u);
+  CHECK(c.spoofchk == true);
+  CHECK(c.trust == false);
+  CHECK(c.link_state == LinkState::enable);
+  CHECK(c.query_rss == false);
+  CHECK(n.vfs[0].driver == "vfio-pci");
+  CHECK(n.vfs[1].config.mac->str() == "02:00:00:00:00:05");
+  CHECK(p.nics[1].select.vendor_id == 0x15b3);
+  CHECK(p.nics[1].select.str() == "match {vendor-id: 15b3, device-id: 101d, driver: mlx5_core}");
+}
+
+TEST_CASE("every error of a profile is reported at once with file:line:col", "[profile]") {
+  auto p = parse_profile(R"(version: 1
+nics:
+  - pf: ens1f0
+    num-vfs: 4
+    colour: blue
+    vfs:
+      - id: 0-3
+        vlan-id: 5000
+        spoof-check: maybe
+      - id: 3-5
+        mac-address: "02:00:00:00:00:01"
+        qos: 8
+  - num-vfs: many
+  - pf: ens1f1
+    match: {driver: i40e}
+    num-vfs: 1
+    vfs: {id: 0}
+)",
+                         "site.yaml");
+  REQUIRE_FALSE(p);
+  CHECK(p.error().code == Errc::invalid_input);
+  const auto& m = p.error().message;
+  INFO(m);
+  CHECK_THAT(m, Catch::StartsWith("the profile has 11 errors:\n"));
+  for (const char* line : {
+           "site.yaml:5:5: unknown key 'colour' in a nics entry",
+           "site.yaml:8:18: vlan-id=5000: out of range (VLAN ID 0-4095)",
+           "site.yaml:9:22: spoof-check: 'maybe' is not true or false",
+           "site.yaml:10:13: id: VF 5 is past num-vfs 4 (VFs are 0-3)",
+           "site.yaml:11:22: mac-address gives 3 VFs the same address; use mac-from for a range",
+           "site.yaml:12:14: qos=8: out of range (802.1p priority 0-7)",
+           "site.yaml:10:9: VF 3 is also configured by the entry at site.yaml:7:9",
+           "site.yaml:13:5: nics entry needs pf (netdev name or PCI address) or match",
+           "site.yaml:13:14: num-vfs: 'many' is not a number in 0-65535",
+           "site.yaml:15:12: give pf or match, not both",
+           "site.yaml:17:10: vfs must be a list of entries",
+       })
+    CHECK_THAT(m, Catch::Contains(line));
+  auto syntax = parse_profile("version: 1\nnics: [\n", "bad.yaml");
+  REQUIRE_FALSE(syntax);
+  CHECK_THAT(syntax.error().message, Catch::Contains("bad.yaml:3:1: YAML syntax"));
+  auto version = parse_profile("version: 2\nnics: []\n", "v.yaml");
+  REQUIRE_FALSE(version);
+  CHECK_THAT(version.error().message, Catch::Contains("v.yaml:1:10: version 2 is not supported"));
+}
+
+TEST_CASE("a directory of profiles is read in name order and merged", "[profile]") {
+  test::ScratchHost host("x710");
+  auto dir = host.path() / "profiles.d";
+  fs::create_directories(dir);
+  std::ofstream(dir / "20-b.yaml") << "version: 1\nnics:\n  - pf: ens1f1\n    num-vfs: 2\n";
+  std::ofstream(dir / "10-a.yml") << "version: 1\nnics:\n  - pf: ens1f0\n    num-vfs: 64\n";
+  std::ofstream(dir / "README") << "not a profile";
+  auto p = load_profile(dir.string());
+  REQUIRE(p);
+  REQUIRE(p->nics.size() == 2);
+  CHECK(p->nics[0].select.pf == "ens1f0");
+  CHECK(p->files.size() == 2);
+  auto missing = load_profile((dir / "nope.yaml").string());
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == Errc::not_found);
+}
+
+TEST_CASE("a profile the host already matches plans nothing", "[profile]") {
+  auto plan = plan_on("x710", R"(version: 1
+nics:
+  - pf: ens1f0
+    num-vfs: 64
+    drivers-autoprobe: true
+    vfs: [{id: 0-7, driver: iavf}]
+  - pf: 0000:3b:00.1
+    num-vfs: 0
+)");
+  REQUIRE(plan);
+  CHECK(plan->empty());
+  CHECK(plan->notes == std::vector<std::string>{"0000:3b:00.0 (ens1f0): no change",
+                                                "0000:3b:00.1 (ens1f1): no change"});
+}
+
+TEST_CASE("profile plans: count, autoprobe, settings, then drivers", "[profile]") {
+  auto plan = plan_on("x710", R"(version: 1
+nics:
+  - pf: ens1f1
+    num-vfs: 2
+    drivers-autoprobe: false
+    vfs:
+      - {id: 0-1, vlan-id: 10, driver: vfio-pci}
+)");
+  REQUIRE(plan);
+  CHECK(writes(*plan) ==
+        std::vector<std::string>{
+            "0 > /sys/bus/pci/devices/0000:3b:00.1/sriov_drivers_autoprobe",
+            "2 > /sys/bus/pci/devices/0000:3b:00.1/sriov_numvfs",
+            "VF 0: vlan=10 > rtnetlink RTM_SETLINK ens1f1 (what differs when the VF exists)",
+            "VF 1: vlan=10 > rtnetlink RTM_SETLINK ens1f1 (what differs when the VF exists)",
+            "vfio-pci > /sys/bus/pci/devices/0000:3b:0a.0/driver_override",
+            "0000:3b:0a.0 > /sys/bus/pci/drivers_probe",
+            "vfio-pci > /sys/bus/pci/devices/0000:3b:0a.1/driver_override",
+            "0000:3b:0a.1 > /sys/bus/pci/drivers_probe"});
+}
+
+TEST_CASE("disruptive profile steps need --allow-disruption; held VFs never go", "[profile]") {
+  auto recount = plan_on("x710", "version: 1\nnics:\n  - {pf: ens1f0, num-vfs: 8}\n");
+  REQUIRE_FALSE(recount);
+  CHECK(recount.error().code == Errc::refused);
+  CHECK_THAT(recount.error().message,
+             Catch::Contains("0000:3b:00.0 (ens1f0): num-vfs 64 -> 8 destroys all 64 VFs"));
+  auto allowed = plan_on("x710", "version: 1\nnics:\n  - {pf: ens1f0, num-vfs: 8}\n", true);
+  REQUIRE(allowed);
+  CHECK(disruption(allowed->steps[0]) == "destroys 64 VFs");
+
+  auto rebind = plan_on("x710", "version: 1\nnics:\n  - pf: ens1f0\n    num-vfs: 64\n"
+                                "    vfs: [{id: 7-8, driver: vfio-pci}]\n");
+  REQUIRE_FALSE(rebind);
+  CHECK_THAT(rebind.error().message,
+             Catch::Contains("VF 7 would be rebound from iavf to vfio-pci"));
+  CHECK_THAT(rebind.error().message, !Catch::Contains("VF 8"));  // unbound: not disruptive
+
+  auto held = plan_on("cx6dx", "version: 1\nnics:\n  - {pf: ens3f0np0, num-vfs: 4}\n", true);
+  REQUIRE_FALSE(held);
+  CHECK_THAT(held.error().message, Catch::Contains("pid 4242 (qemu-system-x86)"));
+}
+
+TEST_CASE("host-dependent profile errors carry file:line:col", "[profile]") {
+  auto bad = plan_on("x710", R"(version: 1
+nics:
+  - pf: ens1f1
+    num-vfs: 65
+  - match: {driver: i40e}
+    num-vfs: 1
+  - pf: ens9
+    num-vfs: 1
+  - match: {vendor-id: "15b3"}
+    num-vfs: 1
+  - pf: 3b:00.1
+    num-vfs: 2
+    vfs: [{id: 0, driver: nosuch}]
+)");
+  REQUIRE_FALSE(bad);
+  const auto& m = bad.error().message;
+  INFO(m);
+  CHECK_THAT(m, Catch::Contains("p.yaml:4:14: num-vfs 65 is above the 64 VFs 0000:3b:00.1 "
+                                "(ens1f1) supports"));
+  CHECK_THAT(m, Catch::Contains("p.yaml:5:5: 0000:3b:00.1 (ens1f1) is also configured by the "
+                                "entry at p.yaml:3:5"));
+  CHECK_THAT(m, Catch::Contains("p.yaml:7:5: pf: no SR-IOV PF, netdev or PCI address matches "
+                                "'ens9'"));
+  CHECK_THAT(m, Catch::Contains("p.yaml:9:5: match {vendor-id: 15b3} matches no SR-IOV PF"));
+  CHECK_THAT(m, Catch::Contains("p.yaml:11:5: 0000:3b:00.1 (ens1f1) is also configured"));
+}
+
+TEST_CASE("every example profile parses and plans on the fixture host it names", "[profile]") {
+  size_t seen = 0;
+  for (const auto& entry : fs::directory_iterator(SRIOV_PROFILES_DIR)) {
+    if (entry.path().extension() != ".yaml") continue;
+    ++seen;
+    INFO(entry.path());
+    std::ifstream in(entry.path());
+    std::string text(std::istreambuf_iterator<char>(in), {});
+    std::smatch m;
+    REQUIRE(std::regex_search(text, m, std::regex("fixture host ([a-z0-9-]+)")));
+    auto profile = load_profile(entry.path().string());
+    REQUIRE(profile);
+    Sysfs sysfs(test::fixture(m[1]));
+    auto inv = Inventory::scan(sysfs, false);
+    REQUIRE(inv);
+    auto plan = plan_profile(sysfs, *inv, *profile, nullptr, {true});
+    if (!plan) FAIL(plan.error().message);
+    CHECK(!plan->empty());
+  }
+  CHECK(seen >= 3);
+}
+
+TEST_CASE("the host lock names its holder and times out", "[profile]") {
+  test::ScratchHost host("x710");
+  Sysfs sysfs(host.path());
+  auto first = HostLock::acquire(sysfs, std::chrono::milliseconds(100), "sriovctl apply -f a");
+  REQUIRE(first);
+  auto second = HostLock::acquire(sysfs, std::chrono::milliseconds(200), "sriovctl set x");
+  REQUIRE_FALSE(second);
+  CHECK(second.error().code == Errc::timeout);
+  CHECK_THAT(second.error().message, Catch::Contains("'sriovctl apply -f a'"));
+  CHECK_THAT(second.error().message, Catch::Contains("waited 0.2 s"));
+}
+
+TEST_CASE("the journal round-trips every step and recovery undoes the started ones",
+          "[profile]") {
+  test::ScratchHost host("x710");
+  Sysfs sysfs(host.path());
+  Plan plan;
+  plan.summary = "test";
+  plan.steps.push_back(SetAutoprobe{"pf", "/sys/pf", true, false});
+  SetNumVfs n{"pf", "/sys/pf", 4, 0, 2, true, {}};
+  n.prior.push_back({std::string("vfio-pci"), std::nullopt});
+  plan.steps.push_back(n);
+  plan.steps.push_back(BindDriver{"pf", 3, *PciAddress::parse("3b:02.3"), std::string("iavf"),
+                                  std::nullopt, std::string("vfio-pci")});
+  SetVfSettings v{"pf", "ens1f0", "i40e", {}, {}};
+  VfChange c;
+  c.index = 2;
+  c.after.vlan = 10;
+  c.after.spoofchk = true;
+  c.fields = kFieldVlan | kFieldSpoofchk;
+  v.changes.push_back(c);
+  VfConfig cfg;
+  cfg.mac_from = *MacAddress::parse("02:00:00:00:00:10");
+  v.deferred.push_back({5, cfg, 3});
+  plan.steps.push_back(v);
+  plan.steps.push_back(CreateMdev{"mbochs", "mbochs-small", "/sys/x", "u-u-i-d"});
+  plan.steps.push_back(WriteConfigFile{"/etc/f", std::nullopt, std::string("{}"), "def"});
+  auto journal = Journal::begin(sysfs, "sriovctl apply -f p", plan);
+  REQUIRE(journal);
+  REQUIRE(journal->step_done(1, plan));
+  auto found = Journal::find(sysfs);
+  REQUIRE(found);
+  REQUIRE(found->has_value());
+  auto& run = **found;
+  CHECK(run.command == "sriovctl apply -f p");
+  CHECK(run.done == 2);
+  REQUIRE(run.plan.steps.size() == plan.steps.size());
+  for (size_t i = 0; i < plan.steps.size(); ++i)
+    CHECK(describe(run.plan.steps[i]) == describe(plan.steps[i]));
+  CHECK(std::get<SetNumVfs>(run.plan.steps[1]).prior[0].driver == "vfio-pci");
+  CHECK(std::get<SetVfSettings>(run.plan.steps[3]).changes[0].after.spoofchk == true);
+  CHECK(std::get<SetVfSettings>(run.plan.steps[3]).deferred[0].config.mac_from->str() ==
+        "02:00:00:00:00:10");
+
+  struct Recorder : StepRunner {
+    std::vector<std::string> undone;
+    Status apply(Step&) override { return {}; }
+    Status undo(const Step& s) override {
+      undone.push_back(step_action(s));
+      return {};
+    }
+  } runner;
+  auto report = recover(sysfs, run, runner);
+  CHECK(report.ok());
+  // Steps 0-1 completed and step 2 may have been half-way: those three, in reverse.
+  CHECK(runner.undone == std::vector<std::string>{"bind", "set-numvfs", "set-autoprobe"});
+  CHECK_FALSE(Journal::find(sysfs)->has_value());
+}

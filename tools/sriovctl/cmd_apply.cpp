@@ -1,0 +1,98 @@
+// sriovctl plan -f PROFILE / sriovctl apply -f PROFILE: make the host match a profile.
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "cli.hpp"
+#include "sriov/inventory.hpp"
+#include "sriov/link_backend.hpp"
+#include "sriov/profile.hpp"
+
+namespace sriovctl {
+namespace {
+
+struct ApplyArgs {
+  std::string profile;
+  bool dry_run = false;
+  bool allow_disruption = false;
+  double wait_seconds = 0;
+};
+
+// PFs whose driver appears late (module loaded by udev after this runs at boot): wait until
+// every PF the profile names or matches is there, or the time is up.
+void wait_for_devices(Context& ctx, const sriov::Profile& profile, double seconds) {
+  auto all_present = [&] {
+    auto inv = sriov::Inventory::scan(ctx.sysfs, false);
+    if (!inv) return false;
+    for (const auto& nic : profile.nics) {
+      if (nic.select.pf) {
+        if (!inv->find_pf(*nic.select.pf)) return false;
+        continue;
+      }
+      bool any = false;
+      for (const auto& pf : inv->pfs())
+        if ((!nic.select.vendor_id || pf.vendor_id == *nic.select.vendor_id) &&
+            (!nic.select.device_id || pf.device_id == *nic.select.device_id) &&
+            (!nic.select.driver || pf.driver == *nic.select.driver))
+          any = true;
+      if (!any) return false;
+    }
+    return true;
+  };
+  if (!sriov::wait_for_kernel(ctx.sysfs, all_present,
+                              std::chrono::milliseconds(static_cast<long>(seconds * 1000))))
+    ctx.out.warn(fmt::format("not every PF of the profile appeared within {:g} s; planning with "
+                             "what is there",
+                             seconds));
+}
+
+int run_apply(Context& ctx, const ApplyArgs& args, bool plan_only) {
+  auto profile = sriov::load_profile(args.profile);
+  if (!profile) return ctx.out.error(profile.error());
+  bool dry_run = plan_only || args.dry_run;
+  if (!dry_run)
+    if (int status = ctx.begin_write(); status != 0) return status;
+  if (args.wait_seconds > 0) wait_for_devices(ctx, *profile, args.wait_seconds);
+  auto loaded = load_inventory(ctx);
+  if (!loaded.inventory) return loaded.status;
+  std::unique_ptr<sriov::LinkBackend> link;
+  if (ctx.sysfs.live()) link = sriov::make_netlink_backend();
+  // plan shows every step with what it disrupts; apply refuses disruption unless allowed.
+  sriov::ProfileRequest request{plan_only || args.allow_disruption};
+  auto plan = sriov::plan_profile(ctx.sysfs, *loaded.inventory, *profile, link.get(), request);
+  return run_plan(ctx, plan_only ? "plan" : "apply", std::move(plan), dry_run, link.get());
+}
+
+}  // namespace
+
+void add_apply(CLI::App& app, Runner& selected) {
+  auto plan_args = std::make_shared<ApplyArgs>();
+  auto* plan = app.add_subcommand(
+      "plan", "Print the steps that would make the host match a profile, with what each disrupts");
+  plan->add_option("-f,--file", plan_args->profile,
+                   "Profile: a YAML file, or a directory of *.yaml/*.yml files (sriov-profile(5))")
+      ->required()
+      ->type_name("PROFILE");
+  plan->callback([&selected, plan_args] {
+    selected = [plan_args](Context& c) { return run_apply(c, *plan_args, true); };
+  });
+
+  auto args = std::make_shared<ApplyArgs>();
+  auto* apply = app.add_subcommand("apply", "Make the host match a profile (idempotent)");
+  apply->add_option("-f,--file", args->profile,
+                    "Profile: a YAML file, or a directory of *.yaml/*.yml files (sriov-profile(5))")
+      ->required()
+      ->type_name("PROFILE");
+  apply->add_flag("--dry-run", args->dry_run, "Print the plan and write nothing");
+  apply->add_flag("--allow-disruption", args->allow_disruption,
+                  "Allow steps that destroy VFs or move VFs off their driver");
+  apply->add_option("--wait-for-devices", args->wait_seconds,
+                    "Wait up to SECONDS for the profile's PFs to appear (boot: late drivers)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0.0, 3600.0));
+  apply->callback([&selected, args] {
+    selected = [args](Context& c) { return run_apply(c, *args, false); };
+  });
+}
+
+}  // namespace sriovctl
