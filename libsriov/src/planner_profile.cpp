@@ -32,6 +32,12 @@ class ProfilePlanner {
       : sysfs_(sysfs), link_(link), request_(request), drivers_(list_pci_drivers(sysfs)) {}
 
   void entry(const NicEntry& nic, const std::vector<PhysicalFunction>& pfs) {
+    if (pfs.size() > 1)
+      for (const auto& e : nic.vfs)
+        if (e.config.mac || e.config.mac_from)
+          problems.push_back(fmt::format("{}: this entry matches {} PFs, which would all get the "
+                                         "same MACs; give each PF its own entry (pf:)",
+                                         e.pos.str(), pfs.size()));
     for (const auto& pf : pfs) {
       auto [it, fresh] = claimed_.emplace(pf.id, nic.pos);
       if (!fresh) {

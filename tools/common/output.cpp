@@ -140,7 +140,9 @@ void print_report_text(const Output& o, const sriov::Plan& plan,
   for (const auto& w : report.warnings) o.warn(w);
   if (report.ok()) {
     size_t done = std::count(report.status.begin(), report.status.end(), sriov::StepStatus::done);
-    if (done == 0) o.out << "no changes\n";
+    if (done == 0) {
+      if (!o.verbose || !plan.steps.empty()) o.out << "no changes\n";  // -v printed it already
+    }
     else o.out << fmt::format("changed: {} step{} applied\n", done, done == 1 ? "" : "s");
   }
 }

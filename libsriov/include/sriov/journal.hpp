@@ -1,7 +1,8 @@
 #pragma once
 // The apply journal: <root>/run/sriov/journal.json records a plan while it runs (its steps
 // with what each observed, and how many completed), so that a run killed half-way (kill -9,
-// crash, power loss with /run on disk) is found by the next one and rolled back.
+// OOM kill, a crash of the tool, a systemd start timeout) is found by the next one and rolled
+// back. /run is a tmpfs: after a reboot there is neither a journal nor VFs to roll back.
 
 #include <optional>
 #include <string>
