@@ -43,7 +43,7 @@ Result<HostLock> HostLock::acquire(const Sysfs& sysfs, std::chrono::milliseconds
       ::close(fd);
       return fail(Errc::timeout,
                   fmt::format("another sriovctl holds the host lock {} ({}); waited {:g} s. It "
-                              "serialises apply, set, create, destroy, bind and unbind: wait for "
+                              "serialises apply, set, create, destroy, bind, unbind and recover: wait for "
                               "it to finish or raise --lock-timeout",
                               host_path, holder, static_cast<double>(timeout.count()) / 1000),
                   host_path);

@@ -82,7 +82,11 @@ SetNumVfs numvfs_step(const HostView& host, unsigned from, unsigned to) {
   s.pf_path = host.pf.sysfs_dir();
   s.from = from;
   s.to = to;
-  if (from > 0) s.vfio_bound = static_cast<unsigned>(on_driver(host, kVfio).size());
+  if (from > 0) {
+    s.vfio_bound = static_cast<unsigned>(on_driver(host, kVfio).size());
+    // Known now, so that the journal has it even if the run is killed during this step.
+    for (const auto& vf : host.vfs) s.prior.push_back({vf.driver, vf.driver_override});
+  }
   s.wait_netdevs = !host.pf.netdevs.empty();
   return s;
 }
@@ -184,7 +188,7 @@ Result<Plan> plan_create(const HostView& host, const CreateRequest& request) {
   else plan.notes.push_back(fmt::format("{} already has {} VFs", pf.label(), request.count));
 
   if (request.driver) {
-    bool autoprobe = pf.drivers_autoprobe.value_or(true) && !request.no_autoprobe;
+    bool autoprobe = !request.no_autoprobe;  // what create leaves it at when it makes VFs
     if (fresh && autoprobe)
       plan.notes.push_back(fmt::format(
           "autoprobe is on: the new VFs are probed by their default driver first and moved to {} "

@@ -113,7 +113,14 @@ int run_plan(Context& ctx, const std::string& command, sriov::Result<sriov::Plan
     // The journal lets the next run roll this one back if it is killed half-way.
     auto journal = sriov::Journal::begin(ctx.sysfs, ctx.command_line, *plan);
     if (!journal) return o.error(journal.error());
-    report = sriov::execute(*plan, runner, [&](size_t i) { journal->step_done(i, *plan); });
+    bool journal_ok = true;
+    report = sriov::execute(*plan, runner, [&](size_t i) {
+      if (auto ok = journal->step_done(i, *plan); !ok && journal_ok) {
+        journal_ok = false;
+        o.warn("the journal could not be updated (" + ok.error().message +
+               "): if this run is interrupted, recover may undo too little");
+      }
+    });
     // Kept only when undoing failed too, so that 'sriovctl recover' can try again.
     if (!report.error || report.error->code != sriov::Errc::rollback_incomplete)
       journal->finish();
@@ -161,7 +168,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   app.footer(
       "Exit status: 0 ok (also when nothing needed changing), 1 failed (completed steps undone), "
       "2 bad usage or input, 3 refused by a safety rule, 4 no such PF/VF/driver, 5 a kernel write "
-      "timed out, 6 failed and undoing failed too.\nSee sriovctl(8).");
+      "or the host lock timed out, 6 failed and undoing failed too.\nSee sriovctl(8).");
 
   Runner selected;
   add_list(app, selected);
