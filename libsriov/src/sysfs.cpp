@@ -209,9 +209,8 @@ namespace {
 // The process that performs the sysfs writes of this one (see Sysfs::write). It is forked on
 // the first write and reused, so a command that writes a hundred attributes forks once, not a
 // hundred times (a fork of a tool of a few MB costs ~10 ms under QEMU TCG, more than the write).
-// After a timeout it is abandoned to the kernel and the next write forks a new one. Like a
-// fork per write, it holds copies of the descriptors that were open when it was forked, for
-// as long as this process runs.
+// After a timeout it is abandoned to the kernel and the next write forks a new one. It closes
+// every descriptor it inherited except its socket.
 class Writer {
  public:
   static constexpr size_t kMaxRequest = 16384;
@@ -280,7 +279,20 @@ class Writer {
   }
 
   // Child: only async-signal-safe calls (the parent may have had other threads).
+  // Keeps nothing of the parent's but the request socket: a lock (the host lock's flock) or a
+  // pipe the parent closes must not stay open here, least of all while a write is stuck.
+  static void close_others(int keep) {
+    auto close_from = [](unsigned first, unsigned last) {
+      if (first > last) return;
+      if (::close_range(first, last, 0) == 0) return;
+      for (unsigned fd = first; fd <= last && fd < 65536; ++fd) ::close(static_cast<int>(fd));
+    };
+    if (keep > 0) close_from(0, static_cast<unsigned>(keep) - 1);
+    close_from(static_cast<unsigned>(keep) + 1, ~0U);
+  }
+
   [[noreturn]] static void serve(int fd) {
+    close_others(fd);
     static char buf[kMaxRequest + 1];
     for (;;) {
       ssize_t n = ::recv(fd, buf, kMaxRequest, 0);

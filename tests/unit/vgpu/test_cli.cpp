@@ -78,11 +78,16 @@ TEST_CASE("dry runs print every write in order and write nothing", "[cli]") {
   CHECK(create.out ==
         "plan: create 2 vGPUs of type GRID T4-1Q (nvidia-230, 1 GiB) on 0000:af:00.0\n"
         "  1. create mdev 11111111-2222-4333-8444-555555555555 of type nvidia-230 on 0000:af:00.0\n"
-        "       write 11111111-2222-4333-8444-555555555555 > " + kT4Types + "/nvidia-230/create\n"
-        "  2. create mdev 11111111-2222-4333-8444-555555555556 of type nvidia-230 on 0000:af:00.0\n"
-        "       write 11111111-2222-4333-8444-555555555556 > " + kT4Types + "/nvidia-230/create\n"
-        "note: GRID T4-1Q is the smallest type with at least 1 GiB that fits\n"
-        "dry run: nothing was written\n");
+        "       write 11111111-2222-4333-8444-555555555555 > " +
+            kT4Types +
+            "/nvidia-230/create\n"
+            "  2. create mdev 11111111-2222-4333-8444-555555555556 of type nvidia-230 on "
+            "0000:af:00.0\n"
+            "       write 11111111-2222-4333-8444-555555555556 > " +
+            kT4Types +
+            "/nvidia-230/create\n"
+            "note: GRID T4-1Q is the smallest type with at least 1 GiB that fits\n"
+            "dry run: nothing was written\n");
 
   auto json = run_vgpuctl({"--sysfs-root", root, "--json", "create", "0000:af:00.0", "--type",
                            "nvidia-230", "--count", "3", "--dry-run"});
@@ -96,11 +101,12 @@ TEST_CASE("dry runs print every write in order and write nothing", "[cli]") {
   CHECK(j["steps"][2]["writes"][0]["value"] == j["instances"][2]["id"]);
   CHECK(j["type"]["framebuffer_bytes"] == 1073741824);
 
-  auto remove = run_vgpuctl({"--sysfs-root", root, "remove", "--parent", "af:00.0", "--all",
-                             "--dry-run"});
+  auto remove =
+      run_vgpuctl({"--sysfs-root", root, "remove", "--parent", "af:00.0", "--all", "--dry-run"});
   CHECK(remove.status == 0);
   CHECK_THAT(remove.out,
-             Catch::Contains("write 1 > /sys/bus/mdev/devices/c0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e01/remove"));
+             Catch::Contains(
+                 "write 1 > /sys/bus/mdev/devices/c0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e01/remove"));
   CHECK_THAT(remove.out, Catch::Contains("[destroys vGPU c0ffee00"));
 
   auto define = run_vgpuctl({"--sysfs-root", root, "define", "af:00.0", "--type", "nvidia-230",
@@ -114,8 +120,8 @@ TEST_CASE("dry runs print every write in order and write nothing", "[cli]") {
   CHECK(d["steps"][0]["writes"][0]["value"] ==
         "{\n  \"mdev_type\": \"nvidia-230\",\n  \"start\": \"auto\",\n  \"attrs\": []\n}");
 
-  auto l40s = run_vgpuctl({"--sysfs-root", test::fixture("gpu-l40s").string(), "create",
-                           "ca:00.0", "--type", "NVIDIA L40S-4Q", "--count", "2", "--dry-run"});
+  auto l40s = run_vgpuctl({"--sysfs-root", test::fixture("gpu-l40s").string(), "create", "ca:00.0",
+                           "--type", "NVIDIA L40S-4Q", "--count", "2", "--dry-run"});
   CHECK(l40s.status == 0);
   CHECK_THAT(l40s.out, Catch::Contains("write 1158 > /sys/devices/pci0000:c9/0000:c9:00.0/"
                                        "0000:ca:00.5/nvidia/current_vgpu_type"));
@@ -127,11 +133,11 @@ TEST_CASE("create is all or nothing: the 3rd create fails, the first two are und
   test::ScratchHost host("gpu-t4");
   std::string root = host.path().string();
   auto before = test::tree_digest(host.path());
-  auto r = run_vgpuctl({"--sysfs-root", root, "create", "af:00.0", "--type", "nvidia-230",
-                        "--count", "3", "--uuid", "11111111-0000-4000-8000-000000000001",
-                        "--uuid", "11111111-0000-4000-8000-000000000002", "--uuid",
-                        "11111111-0000-4000-8000-000000000003"},
-                       fake_kernel({3}));
+  auto r = run_vgpuctl(
+      {"--sysfs-root", root, "create", "af:00.0", "--type", "nvidia-230", "--count", "3", "--uuid",
+       "11111111-0000-4000-8000-000000000001", "--uuid", "11111111-0000-4000-8000-000000000002",
+       "--uuid", "11111111-0000-4000-8000-000000000003"},
+      fake_kernel({3}));
   CHECK(r.status == 1);
   CHECK_THAT(r.err, Catch::StartsWith("vgpuctl: error: step 3 of 3 failed (create mdev "
                                       "11111111-0000-4000-8000-000000000003"));
@@ -144,9 +150,9 @@ TEST_CASE("create is all or nothing: the 3rd create fails, the first two are und
   CHECK(test::tree_digest(host.path()) == before);  // nothing left behind
 
   // The same with a working kernel: three new instances, listed.
-  auto ok = run_vgpuctl({"--sysfs-root", root, "--json", "create", "af:00.0", "--framebuffer",
-                         "1G", "--count", "3"},
-                        fake_kernel());
+  auto ok = run_vgpuctl(
+      {"--sysfs-root", root, "--json", "create", "af:00.0", "--framebuffer", "1G", "--count", "3"},
+      fake_kernel());
   CHECK(ok.status == 0);
   auto j = nlohmann::json::parse(ok.out);
   CHECK(j["changed"] == true);
@@ -168,10 +174,9 @@ TEST_CASE("create is all or nothing: the 3rd create fails, the first two are und
       return FakeKernel::apply(step);
     }
   };
-  auto rm = run_vgpuctl({"--sysfs-root", root, "remove", ids[0], ids[1]},
-                        [](const sriov::Sysfs& s, sriov::KernelOptions) {
-                          return std::make_unique<FailRemove>(s);
-                        });
+  auto rm = run_vgpuctl(
+      {"--sysfs-root", root, "remove", ids[0], ids[1]},
+      [](const sriov::Sysfs& s, sriov::KernelOptions) { return std::make_unique<FailRemove>(s); });
   CHECK(rm.status == 5);
   CHECK_THAT(rm.err, Catch::Contains("Undone: remove mdev " + ids[0]));
   CHECK(test::tree_digest(host.path()) == after_create);
@@ -182,8 +187,8 @@ TEST_CASE("NVIDIA SR-IOV vGPUs are created and removed through current_vgpu_type
   // A fixture reads back what was written, so the real kernel runner can run here.
   test::ScratchHost host("gpu-l40s");
   std::string root = host.path().string();
-  auto r = run_vgpuctl({"--sysfs-root", root, "create", "ca:00.0", "--type", "NVIDIA L40S-2Q",
-                        "--count", "2"});
+  auto r = run_vgpuctl(
+      {"--sysfs-root", root, "create", "ca:00.0", "--type", "NVIDIA L40S-2Q", "--count", "2"});
   INFO(r.err);
   CHECK(r.status == 0);
   sriov::Sysfs sysfs(host.path());
@@ -207,13 +212,13 @@ TEST_CASE("plan shows the placement host-wide and writes nothing", "[cli]") {
   CHECK_THAT(r.out, Catch::EndsWith("to create them:\n"
                                     "  vgpuctl create 0000:af:00.0 --type nvidia-230 --count 15\n"
                                     "  vgpuctl create 0000:3b:00.0 --type nvidia-230 --count 2\n"));
-  auto numa = run_vgpuctl({"--sysfs-root", root, "plan", "--framebuffer", "4G", "--count", "1",
-                           "--numa-node", "1"});
+  auto numa = run_vgpuctl(
+      {"--sysfs-root", root, "plan", "--framebuffer", "4G", "--count", "1", "--numa-node", "1"});
   CHECK(numa.status == 3);
   CHECK_THAT(numa.err, Catch::Contains("GPU 0000:af:00.0 already runs GRID T4-1Q; GRID T4-4Q "
                                        "cannot be mixed"));
-  auto json = run_vgpuctl({"--sysfs-root", root, "--json", "plan", "--framebuffer", "4G",
-                           "--count", "2", "--gpu", "3b:00.0"});
+  auto json = run_vgpuctl({"--sysfs-root", root, "--json", "plan", "--framebuffer", "4G", "--count",
+                           "2", "--gpu", "3b:00.0"});
   auto j = nlohmann::json::parse(json.out);
   CHECK(j["command"] == "plan");
   CHECK(j["type"]["name"] == "GRID T4-4Q");
@@ -224,7 +229,8 @@ TEST_CASE("bad input and refusals map to the documented exit statuses", "[cli]")
   std::string root = test::fixture("gpu-t4").string();
   auto refuse = run_vgpuctl({"--sysfs-root", root, "create", "af:00.0", "--framebuffer", "4G"});
   CHECK(refuse.status == 3);
-  CHECK_THAT(refuse.err, Catch::StartsWith("vgpuctl: error: cannot place 1 vGPU of at least 4 GiB"));
+  CHECK_THAT(refuse.err,
+             Catch::StartsWith("vgpuctl: error: cannot place 1 vGPU of at least 4 GiB"));
   CHECK(refuse.out.empty());
   auto json = run_vgpuctl({"--sysfs-root", root, "--json", "create", "af:00.0", "--count", "16",
                            "--type", "nvidia-230"});
@@ -232,17 +238,17 @@ TEST_CASE("bad input and refusals map to the documented exit statuses", "[cli]")
   CHECK(nlohmann::json::parse(json.out)["error"]["code"] == "refused");
   CHECK(run_vgpuctl({"--sysfs-root", root, "create", "af:00.0", "--framebuffer", "4"}).status == 2);
   CHECK(run_vgpuctl({"--sysfs-root", root, "create", "af:00.0"}).status == 2);
-  CHECK(run_vgpuctl({"--sysfs-root", root, "create", "af:00.0", "--type", "x", "--framebuffer",
-                     "1G"})
-            .status == 2);
-  CHECK(run_vgpuctl({"--sysfs-root", root, "create", "af:00.0", "--type", "nvidia-230", "--uuid",
-                     "nope"})
+  CHECK(
+      run_vgpuctl({"--sysfs-root", root, "create", "af:00.0", "--type", "x", "--framebuffer", "1G"})
+          .status == 2);
+  CHECK(run_vgpuctl(
+            {"--sysfs-root", root, "create", "af:00.0", "--type", "nvidia-230", "--uuid", "nope"})
             .status == 2);
   CHECK(run_vgpuctl({"--sysfs-root", root, "create", "03:00.0", "--type", "x"}).status == 4);
   CHECK(run_vgpuctl({"--sysfs-root", root, "create", "af:00.0", "--type", "nvidia-999"}).status ==
         4);
-  CHECK(run_vgpuctl({"--sysfs-root", root, "create", "af:00.0", "--type", "nvidia-230", "--class",
-                     "X"})
+  CHECK(run_vgpuctl(
+            {"--sysfs-root", root, "create", "af:00.0", "--type", "nvidia-230", "--class", "X"})
             .status == 2);
   CHECK(run_vgpuctl({"--sysfs-root", root, "types", "mbochs"}).status == 4);
   CHECK(run_vgpuctl({"--sysfs-root", root, "remove"}).status == 2);
@@ -253,8 +259,8 @@ TEST_CASE("bad input and refusals map to the documented exit statuses", "[cli]")
   CHECK(run_vgpuctl({"--sysfs-root", "/nonexistent", "list"}).status == 2);
   CHECK(run_vgpuctl({"list", "--sysfs-root", root, "--json"}).status == 0);
   // Waiting for a parent that never comes (a fixture never changes: checked once).
-  auto wait = run_vgpuctl({"--sysfs-root", root, "create", "mbochs", "--type", "mbochs-large",
-                           "--wait", "0.5"});
+  auto wait = run_vgpuctl(
+      {"--sysfs-root", root, "create", "mbochs", "--type", "mbochs-large", "--wait", "0.5"});
   CHECK(wait.status == 4);
   CHECK_THAT(wait.err, Catch::EndsWith("after waiting 0.5 s\n"));
 }
@@ -262,16 +268,17 @@ TEST_CASE("bad input and refusals map to the documented exit statuses", "[cli]")
 TEST_CASE("help names every verb and option, --version answers", "[cli]") {
   auto help = run_vgpuctl({"--help"});
   CHECK(help.status == 0);
-  for (const char* verb : {"list", "types", "create", "remove", "plan", "define", "undefine",
-                           "start", "stop"})
+  for (const char* verb :
+       {"list", "types", "create", "remove", "plan", "define", "undefine", "start", "stop"})
     CHECK_THAT(help.out, Catch::Contains(verb));
   for (const char* opt : {"--sysfs-root", "--json", "--verbose", "--timeout", "--version"})
     CHECK_THAT(help.out, Catch::Contains(opt));
   struct Verb {
     const char* name;
     std::vector<const char*> options;
-  } verbs[] = {{"create", {"PARENT", "--type", "--framebuffer", "--count", "--uuid", "--class",
-                           "--wait", "--dry-run"}},
+  } verbs[] = {{"create",
+                {"PARENT", "--type", "--framebuffer", "--count", "--uuid", "--class", "--wait",
+                 "--dry-run"}},
                {"plan", {"--framebuffer", "--type", "--count", "--numa-node", "--gpu", "--class"}},
                {"remove", {"ID", "--parent", "--all", "--dry-run"}},
                {"define", {"PARENT", "--type", "--uuid", "--start", "--dry-run"}},

@@ -32,10 +32,13 @@ const std::string kT4 = "0000:af:00.0";
 TEST_CASE("definitions are written byte for byte as mdevctl writes them", "[mdevctl]") {
   Definition manual{kUuid, kT4, "nvidia-230", false, {}, ""};
   CHECK(definition_json(manual) == golden("manual.json"));
-  Definition with_attrs{"8a7e0d5c-1b2f-4c3d-9e4f-5a6b7c8d9e10", "mbochs", "mbochs-small", true,
-                        {{"nvidia/vgpu_params", "frame_rate_limiter=0"},
-                         {"remote/quote\"d", "a\\b"}},
-                        ""};
+  Definition with_attrs{
+      "8a7e0d5c-1b2f-4c3d-9e4f-5a6b7c8d9e10",
+      "mbochs",
+      "mbochs-small",
+      true,
+      {{"nvidia/vgpu_params", "frame_rate_limiter=0"}, {"remote/quote\"d", "a\\b"}},
+      ""};
   CHECK(definition_json(with_attrs) == golden("auto-attrs.json"));
 }
 
@@ -44,18 +47,18 @@ TEST_CASE("mdevctl's files parse back, malformed ones say why", "[mdevctl]") {
   REQUIRE(def);
   CHECK(def->type == "mbochs-small");
   CHECK(def->autostart);
-  CHECK(def->attrs == Facts{{"nvidia/vgpu_params", "frame_rate_limiter=0"},
-                            {"remote/quote\"d", "a\\b"}});
+  CHECK(def->attrs ==
+        Facts{{"nvidia/vgpu_params", "frame_rate_limiter=0"}, {"remote/quote\"d", "a\\b"}});
   CHECK(def->path == "/etc/mdevctl.d/mbochs/" + kUuid);
   CHECK(definition_json(*def) == golden("auto-attrs.json"));
   auto minimal = parse_definition(R"({"mdev_type": "x"})", "p", kUuid);
   REQUIRE(minimal);
   CHECK_FALSE(minimal->autostart);
-  for (const char* bad : {"", "[]", "{}", R"({"mdev_type": 1})",
-                          R"({"mdev_type": "x", "start": "boot"})",
-                          R"({"mdev_type": "x", "attrs": {"a": "b"}})",
-                          R"({"mdev_type": "x", "attrs": [{"a": "b", "c": "d"}]})",
-                          R"({"mdev_type": "x", "attrs": [{"a": 1}]})"}) {
+  for (const char* bad :
+       {"", "[]", "{}", R"({"mdev_type": 1})", R"({"mdev_type": "x", "start": "boot"})",
+        R"({"mdev_type": "x", "attrs": {"a": "b"}})",
+        R"({"mdev_type": "x", "attrs": [{"a": "b", "c": "d"}]})",
+        R"({"mdev_type": "x", "attrs": [{"a": 1}]})"}) {
     INFO(bad);
     auto d = parse_definition(bad, "p", kUuid);
     REQUIRE_FALSE(d);
@@ -67,8 +70,8 @@ TEST_CASE("define and undefine round trip on a scratch host", "[mdevctl][cli]") 
   test::ScratchHost host("gpu-t4");
   std::string root = host.path().string();
   auto before = test::tree_digest(host.path());
-  auto dry = vtest::run_vgpuctl({"--sysfs-root", root, "define", "af:00.0", "--type",
-                                 "GRID T4-1Q", "--uuid", kUuid, "--dry-run"});
+  auto dry = vtest::run_vgpuctl({"--sysfs-root", root, "define", "af:00.0", "--type", "GRID T4-1Q",
+                                 "--uuid", kUuid, "--dry-run"});
   CHECK(dry.status == 0);
   CHECK_THAT(dry.out, Catch::Contains("write mdevctl definition of " + kUuid));
   CHECK(test::tree_digest(host.path()) == before);
@@ -102,12 +105,12 @@ TEST_CASE("define and undefine round trip on a scratch host", "[mdevctl][cli]") 
 
 TEST_CASE("define refuses what cannot be defined", "[mdevctl][cli]") {
   std::string t4 = test::fixture("gpu-t4").string();
-  auto type = vtest::run_vgpuctl({"--sysfs-root", t4, "define", kT4, "--type", "nvidia-999",
-                                  "--dry-run"});
+  auto type =
+      vtest::run_vgpuctl({"--sysfs-root", t4, "define", kT4, "--type", "nvidia-999", "--dry-run"});
   CHECK(type.status == 4);
-  auto running = vtest::run_vgpuctl({"--sysfs-root", t4, "define", kT4, "--type", "nvidia-222",
-                                     "--uuid", "c0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e01",
-                                     "--dry-run"});
+  auto running =
+      vtest::run_vgpuctl({"--sysfs-root", t4, "define", kT4, "--type", "nvidia-222", "--uuid",
+                          "c0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e01", "--dry-run"});
   CHECK(running.status == 3);
   CHECK_THAT(running.err, Catch::Contains("is running as nvidia-230"));
   auto vfio = vtest::run_vgpuctl({"--sysfs-root", test::fixture("gpu-l40s").string(), "define",
@@ -139,8 +142,8 @@ TEST_CASE("start creates defined instances, stop keeps the definition", "[mdevct
   REQUIRE(vtest::run_vgpuctl({"--sysfs-root", root, "define", "mbochs", "--type", "mbochs-small",
                               "--uuid", b, "--start", "auto"})
               .status == 0);
-  REQUIRE(vtest::run_vgpuctl({"--sysfs-root", root, "define", "mbochs", "--type", "mbochs-small",
-                              "--uuid", c})
+  REQUIRE(vtest::run_vgpuctl(
+              {"--sysfs-root", root, "define", "mbochs", "--type", "mbochs-small", "--uuid", c})
               .status == 0);
   // A definition mdevctl wrote, with attributes vgpuctl does not apply.
   const std::string d = "8a7e0d5c-1b2f-4c3d-9e4f-5a6b7c8d9e10";
@@ -165,8 +168,10 @@ TEST_CASE("start creates defined instances, stop keeps the definition", "[mdevct
   CHECK_THAT(twice.out, Catch::Contains("no changes"));
 
   auto list = vtest::run_vgpuctl({"--sysfs-root", root, "list"});
-  CHECK_THAT(list.out, Catch::Contains(a + "  mbochs  mbochs  mbochs-large  mbochs-large  active, auto"));
-  CHECK_THAT(list.out, Catch::Contains(c + "  mbochs  mbochs  mbochs-small  mbochs-small  defined, manual"));
+  CHECK_THAT(list.out,
+             Catch::Contains(a + "  mbochs  mbochs  mbochs-large  mbochs-large  active, auto"));
+  CHECK_THAT(list.out,
+             Catch::Contains(c + "  mbochs  mbochs  mbochs-small  mbochs-small  defined, manual"));
 
   CHECK(vtest::run_vgpuctl({"--sysfs-root", root, "start", c}, fake).status == 0);
   auto stop = vtest::run_vgpuctl({"--sysfs-root", root, "stop", a, c}, fake);
@@ -176,8 +181,8 @@ TEST_CASE("start creates defined instances, stop keeps the definition", "[mdevct
   auto stopped = vtest::run_vgpuctl({"--sysfs-root", root, "stop", a}, fake);
   CHECK(stopped.status == 0);
   CHECK_THAT(stopped.out, Catch::Contains("is defined but not running"));
-  CHECK(vtest::run_vgpuctl({"--sysfs-root", root, "start",
-                            "aaaaaaaa-0000-4000-8000-00000000000f"}, fake)
+  CHECK(vtest::run_vgpuctl({"--sysfs-root", root, "start", "aaaaaaaa-0000-4000-8000-00000000000f"},
+                           fake)
             .status == 4);
 }
 
@@ -189,8 +194,8 @@ TEST_CASE("start --all-auto skips a parent that never appears and says so", "[md
               .status == 0);
   auto start = vtest::run_vgpuctl({"--sysfs-root", root, "start", "--all-auto", "--wait", "0.2"});
   CHECK(start.status == 4);
-  CHECK_THAT(start.err, Catch::Contains("not started: parent mbochs of " + kUuid +
-                                        " is not present"));
+  CHECK_THAT(start.err,
+             Catch::Contains("not started: parent mbochs of " + kUuid + " is not present"));
   auto json = vtest::run_vgpuctl({"--sysfs-root", root, "--json", "start", "--all-auto"});
   auto j = nlohmann::json::parse(json.out);
   CHECK(j["skipped"][0]["code"] == "not-found");

@@ -21,7 +21,8 @@ VgpuHost host_of(const std::string& fixture) {
 
 std::vector<std::string> spare(unsigned n) {
   std::vector<std::string> out;
-  for (unsigned i = 0; i < n; ++i) out.push_back(fmt::format("00000000-0000-4000-8000-{:012x}", i + 1));
+  for (unsigned i = 0; i < n; ++i)
+    out.push_back(fmt::format("00000000-0000-4000-8000-{:012x}", i + 1));
   return out;
 }
 
@@ -40,7 +41,8 @@ std::vector<std::string> writes(const sriov::Plan& plan) {
   return out;
 }
 
-const std::string kT4Types = "/sys/devices/pci0000:ae/0000:ae:00.0/0000:af:00.0/mdev_supported_types";
+const std::string kT4Types =
+    "/sys/devices/pci0000:ae/0000:ae:00.0/0000:af:00.0/mdev_supported_types";
 
 }  // namespace
 
@@ -84,8 +86,9 @@ TEST_CASE("mixing is refused with the reason", "[planner]") {
   r.type = "GRID T4-2Q";
   auto typed = plan_create(host, r);
   REQUIRE_FALSE(typed);
-  CHECK_THAT(typed.error().message,
-             Catch::Contains("GPU 0000:af:00.0 already runs GRID T4-1Q; GRID T4-2Q cannot be mixed"));
+  CHECK_THAT(
+      typed.error().message,
+      Catch::Contains("GPU 0000:af:00.0 already runs GRID T4-1Q; GRID T4-2Q cannot be mixed"));
 }
 
 TEST_CASE("not enough capacity is refused with the numbers", "[planner]") {
@@ -178,9 +181,9 @@ TEST_CASE("NVIDIA SR-IOV vGPU: one VF per instance, by type id", "[planner]") {
   auto plan = plan_create(host, r);
   REQUIRE(plan);
   const std::string vfs = "/sys/devices/pci0000:c9/0000:c9:00.0/0000:ca:00.";
-  CHECK(writes(plan->plan) == std::vector<std::string>{
-                                  "1158 > " + vfs + "4/nvidia/current_vgpu_type",
-                                  "1158 > " + vfs + "5/nvidia/current_vgpu_type"});
+  CHECK(writes(plan->plan) ==
+        std::vector<std::string>{"1158 > " + vfs + "4/nvidia/current_vgpu_type",
+                                 "1158 > " + vfs + "5/nvidia/current_vgpu_type"});
   CHECK(plan->placements[1].instance == "0000:ca:00.5");
   r.uuids = {"00000000-0000-4000-8000-00000000000a"};
   auto with_uuid = plan_create(host, r);
@@ -247,8 +250,9 @@ TEST_CASE("remove plans: mdev by UUID, NVIDIA VFs back to 0, unknown ids", "[pla
   auto host = host_of("gpu-t4");
   auto plan = plan_remove(host, {"C0FFEE00-7A3E-4D2B-9A51-2F6F3C3D1E01"});
   REQUIRE(plan);
-  CHECK(writes(*plan) == std::vector<std::string>{
-                             "1 > /sys/bus/mdev/devices/c0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e01/remove"});
+  CHECK(writes(*plan) ==
+        std::vector<std::string>{
+            "1 > /sys/bus/mdev/devices/c0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e01/remove"});
   const auto& step = std::get<sriov::RemoveMdev>(plan->steps[0]);
   CHECK(step.type_path == kT4Types + "/nvidia-230");  // what an undo recreates
   auto unknown = plan_remove(host, {"c0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e02"});

@@ -19,10 +19,11 @@ TEST_CASE("Uuid parses 8-4-4-4-12 hex and prints lower case", "[uuid]") {
 }
 
 TEST_CASE("Uuid refuses anything half-valid and says why", "[uuid]") {
-  for (const char* bad : {"", "c0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e0", "c0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e011",
-                          "c0ffee007a3e4d2b9a512f6f3c3d1e01", "c0ffee00-7a3e-4d2b-9a51_2f6f3c3d1e01",
-                          "g0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e01", " c0ffee0-7a3e-4d2b-9a51-2f6f3c3d1e01",
-                          "{0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e0}", "c0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e0\n"}) {
+  for (const char* bad :
+       {"", "c0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e0", "c0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e011",
+        "c0ffee007a3e4d2b9a512f6f3c3d1e01", "c0ffee00-7a3e-4d2b-9a51_2f6f3c3d1e01",
+        "g0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e01", " c0ffee0-7a3e-4d2b-9a51-2f6f3c3d1e01",
+        "{0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e0}", "c0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e0\n"}) {
     INFO(bad);
     auto u = Uuid::parse(bad);
     REQUIRE_FALSE(u);

@@ -47,8 +47,8 @@ TEST_CASE("NVIDIA mdev: the T4 description list", "[vendor][nvidia]") {
 
 TEST_CASE("NVIDIA mdev: descriptions are parsed leniently", "[vendor][nvidia]") {
   // Missing fields stay unknown; odd spacing, unknown keys and junk parts are tolerated.
-  auto t = nvidia_mdev_type(raw("nvidia-500", "NVIDIA A100-4C",
-                                " num_heads = 1 ,junk, ecc=1,framebuffer=4000M\n"));
+  auto t = nvidia_mdev_type(
+      raw("nvidia-500", "NVIDIA A100-4C", " num_heads = 1 ,junk, ecc=1,framebuffer=4000M\n"));
   CHECK(t.framebuffer == 4000 * kMiB);  // the driver's number wins over the name's
   CHECK(t.heads == 1u);
   CHECK_FALSE(t.max_instances);
@@ -73,11 +73,16 @@ TEST_CASE("NVIDIA type names give class and framebuffer", "[vendor][nvidia]") {
     std::optional<char> cls;
     std::optional<uint64_t> fb;
   } cases[] = {
-      {"GRID T4-1Q", 'Q', 1 * kGiB},           {"NVIDIA L40S-48C", 'C', 48 * kGiB},
-      {"GRID M60-0B", 'B', 512 * kMiB},        {"NVIDIA A100-1-5C", 'C', 5 * kGiB},
-      {"NVIDIA A16-2A", 'A', 2 * kGiB},        {"NVIDIA A100-1-5CME", 'C', 5 * kGiB},
-      {"GRID K120Q", 'Q', std::nullopt},       {"NVIDIA L40S", std::nullopt, std::nullopt},
-      {"NVIDIA L40S-4X", std::nullopt, std::nullopt}, {"", std::nullopt, std::nullopt},
+      {"GRID T4-1Q", 'Q', 1 * kGiB},
+      {"NVIDIA L40S-48C", 'C', 48 * kGiB},
+      {"GRID M60-0B", 'B', 512 * kMiB},
+      {"NVIDIA A100-1-5C", 'C', 5 * kGiB},
+      {"NVIDIA A16-2A", 'A', 2 * kGiB},
+      {"NVIDIA A100-1-5CME", 'C', 5 * kGiB},
+      {"GRID K120Q", 'Q', std::nullopt},
+      {"NVIDIA L40S", std::nullopt, std::nullopt},
+      {"NVIDIA L40S-4X", std::nullopt, std::nullopt},
+      {"", std::nullopt, std::nullopt},
   };
   for (const auto& c : cases) {
     INFO(c.name);
@@ -88,8 +93,9 @@ TEST_CASE("NVIDIA type names give class and framebuffer", "[vendor][nvidia]") {
 }
 
 TEST_CASE("NVIDIA creatable_vgpu_types with and without the header", "[vendor][nvidia]") {
-  auto with = parse_creatable_vgpu_types("ID    : vGPU Name\n1155  : NVIDIA L40S-1Q\n"
-                                         "1158  : NVIDIA L40S-4Q\n");
+  auto with = parse_creatable_vgpu_types(
+      "ID    : vGPU Name\n1155  : NVIDIA L40S-1Q\n"
+      "1158  : NVIDIA L40S-4Q\n");
   REQUIRE(with.size() == 2);
   CHECK(with[0].id == 1155);
   CHECK(with[0].name == "NVIDIA L40S-1Q");
@@ -124,23 +130,24 @@ TEST_CASE("mbochs: framebuffer from 'N MB video memory'", "[vendor][samples]") {
   CHECK(parse_mbochs_description("virtual display, 64 MB video memory") == 64 * kMiB);
   CHECK(parse_mbochs_description("virtual display, 4 MB video memory\n") == 4 * kMiB);
   CHECK_FALSE(parse_mbochs_description("virtual display"));
-  auto t = mbochs_type(raw("mbochs-medium", "mbochs-medium",
-                           "virtual display, 16 MB video memory", 64));
+  auto t =
+      mbochs_type(raw("mbochs-medium", "mbochs-medium", "virtual display, 16 MB video memory", 64));
   CHECK(t.framebuffer == 16 * kMiB);
   CHECK(t.max_resolution == "1920x1440");
   CHECK(t.heads == 1u);
-  CHECK(mbochs_type(raw("mbochs-large", "mbochs-large", std::nullopt)).framebuffer ==
-        std::nullopt);
+  CHECK(mbochs_type(raw("mbochs-large", "mbochs-large", std::nullopt)).framebuffer == std::nullopt);
 }
 
 TEST_CASE("mdpy: resolution and the power-of-two framebuffer", "[vendor][samples]") {
   CHECK(parse_mdpy_description("virtual display, 1024x768 framebuffer") ==
         std::pair<unsigned, unsigned>{1024, 768});
   CHECK_FALSE(parse_mdpy_description("virtual display"));
-  CHECK(mdpy_type(raw("mdpy-vga", "mdpy-vga", "virtual display, 640x480 framebuffer"))
-            .framebuffer == 2 * kMiB);
-  CHECK(mdpy_type(raw("mdpy-xga", "mdpy-xga", "virtual display, 1024x768 framebuffer"))
-            .framebuffer == 4 * kMiB);
+  CHECK(
+      mdpy_type(raw("mdpy-vga", "mdpy-vga", "virtual display, 640x480 framebuffer")).framebuffer ==
+      2 * kMiB);
+  CHECK(
+      mdpy_type(raw("mdpy-xga", "mdpy-xga", "virtual display, 1024x768 framebuffer")).framebuffer ==
+      4 * kMiB);
   auto hd = mdpy_type(raw("mdpy-hd", "mdpy-hd", "virtual display, 1920x1080 framebuffer"));
   CHECK(hd.framebuffer == 8 * kMiB);  // 1920x1080x4 = 7.9 MiB -> 8 MiB
   CHECK(hd.max_resolution == "1920x1080");
@@ -152,9 +159,10 @@ TEST_CASE("the kernel samples as the kernel lays them out, mtty without descript
   tree.mbochs(1024, 64);
   tree.virtual_parent("mtty", {{"mtty-1", "Single port serial", std::nullopt, "24"},
                                {"mtty-2", "Dual port serial", std::nullopt, "12"}});
-  tree.virtual_parent("mdpy", {{"mdpy-hd", "mdpy-hd", "virtual display, 1920x1080 framebuffer", "4"},
-                               {"mdpy-vga", "mdpy-vga", "virtual display, 640x480 framebuffer", "4"},
-                               {"mdpy-xga", "mdpy-xga", "virtual display, 1024x768 framebuffer", "4"}});
+  tree.virtual_parent("mdpy",
+                      {{"mdpy-hd", "mdpy-hd", "virtual display, 1920x1080 framebuffer", "4"},
+                       {"mdpy-vga", "mdpy-vga", "virtual display, 640x480 framebuffer", "4"},
+                       {"mdpy-xga", "mdpy-xga", "virtual display, 1024x768 framebuffer", "4"}});
   tree.instance("mbochs", "mbochs-large", "4b1f3c2a-0000-4000-8000-00000000a001");
   sriov::Sysfs sysfs(tree.path());
   auto host = scan_vgpu_host(sysfs);

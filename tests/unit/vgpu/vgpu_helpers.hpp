@@ -4,8 +4,8 @@
 // xe sriov_admin, missing files), a fake kernel for mdev writes, the CLI in-process, goldens.
 
 #include <cerrno>
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <set>
@@ -48,8 +48,8 @@ class FakeTree {
   // A relative symlink rel -> target (both relative to the root), like the kernel's.
   void link(const std::string& rel, const std::string& target) const {
     fs::create_directories((dir_ / rel).parent_path());
-    fs::create_directory_symlink(
-        fs::path(target).lexically_relative(fs::path(rel).parent_path()), dir_ / rel);
+    fs::create_directory_symlink(fs::path(target).lexically_relative(fs::path(rel).parent_path()),
+                                 dir_ / rel);
   }
 
   // An mdev type directory with the files given (nullptr = file missing).
@@ -78,13 +78,10 @@ class FakeTree {
   void mbochs(unsigned pool_mb = 1024, unsigned used_mb = 0) const {
     unsigned left = pool_mb - used_mb;
     auto n = [&](unsigned mb) { return std::to_string(left / mb); };
-    virtual_parent("mbochs",
-                   {{"mbochs-large", "mbochs-large", "virtual display, 64 MB video memory",
-                     n(64)},
-                    {"mbochs-medium", "mbochs-medium", "virtual display, 16 MB video memory",
-                     n(16)},
-                    {"mbochs-small", "mbochs-small", "virtual display, 4 MB video memory",
-                     n(4)}});
+    virtual_parent(
+        "mbochs", {{"mbochs-large", "mbochs-large", "virtual display, 64 MB video memory", n(64)},
+                   {"mbochs-medium", "mbochs-medium", "virtual display, 16 MB video memory", n(16)},
+                   {"mbochs-small", "mbochs-small", "virtual display, 4 MB video memory", n(4)}});
   }
   // An mdev instance of a virtual parent's type.
   void instance(const std::string& parent, const std::string& type, const std::string& uuid) const {
@@ -115,10 +112,10 @@ class FakeKernel : public sriov::StepRunner {
     if (auto* c = std::get_if<sriov::CreateMdev>(&step)) {
       calls.push_back("create " + c->uuid);
       if (fail_creates.count(++creates_))
-        return sriov::fail(sriov::Errc::kernel,
-                           "writing " + c->uuid + " to " + c->type_path +
-                               "/create: " + std::strerror(fail_errno),
-                           c->type_path + "/create", fail_errno);
+        return sriov::fail(
+            sriov::Errc::kernel,
+            "writing " + c->uuid + " to " + c->type_path + "/create: " + std::strerror(fail_errno),
+            c->type_path + "/create", fail_errno);
       return make(c->type_path, c->uuid);
     }
     if (auto* r = std::get_if<sriov::RemoveMdev>(&step)) {
@@ -179,8 +176,8 @@ inline RunResult run_vgpuctl(std::vector<std::string> args, vgpuctl::RunnerFacto
   std::vector<const char*> argv;
   for (auto& a : args) argv.push_back(a.c_str());
   std::ostringstream out, err;
-  int status = vgpuctl::run(static_cast<int>(argv.size()), argv.data(), out, err,
-                            std::move(factory));
+  int status =
+      vgpuctl::run(static_cast<int>(argv.size()), argv.data(), out, err, std::move(factory));
   return {status, out.str(), err.str()};
 }
 

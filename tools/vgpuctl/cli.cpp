@@ -1,0 +1,168 @@
+#include "cli.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <ostream>
+
+#include "sriov/uuid.hpp"
+#include "sriov/wait.hpp"
+
+namespace vgpuctl {
+
+constexpr const char* kVersion = "0.1.0";
+
+sriov::KernelOptions Context::kernel_options() const {
+  sriov::KernelOptions k;
+  k.write_timeout = std::chrono::milliseconds(static_cast<long>(options.timeout_seconds * 1000));
+  return k;
+}
+
+Loaded load_host(Context& ctx) {
+  Loaded loaded;
+  auto host = mdev::scan_vgpu_host(ctx.sysfs);
+  if (!host) {
+    loaded.status = ctx.out.error(host.error());
+    return loaded;
+  }
+  loaded.host.emplace(std::move(*host));
+  return loaded;
+}
+
+sriov::Result<mdev::VgpuHost> host_with_target(Context& ctx, const std::string& parent,
+                                               double wait_seconds) {
+  auto host = mdev::scan_vgpu_host(ctx.sysfs);
+  if (!host) return host;
+  auto target = mdev::find_target(*host, parent);
+  if (target || target.error().code != sriov::Errc::not_found || wait_seconds <= 0) {
+    if (!target) return tl::unexpected(target.error());
+    return host;
+  }
+  // Parents appear late (driver load, VFs after sriov-manage): wait for the kernel's events.
+  auto present = [&] {
+    auto again = mdev::scan_vgpu_host(ctx.sysfs);
+    if (!again || !mdev::find_target(*again, parent)) return false;
+    host = std::move(again);
+    return true;
+  };
+  auto timeout = std::chrono::milliseconds(static_cast<long>(wait_seconds * 1000));
+  if (!sriov::wait_until(ctx.sysfs, present, timeout)) {
+    auto e = target.error();
+    e.message += fmt::format(" after waiting {} s", wait_seconds);
+    return tl::unexpected(e);
+  }
+  return host;
+}
+
+int run_plan(Context& ctx, const std::string& command, sriov::Result<sriov::Plan> plan,
+             bool dry_run, const nlohmann::json& extra) {
+  const auto& o = ctx.out;
+  if (!plan) return o.error(plan.error());
+  if (dry_run) {
+    if (o.json) {
+      auto j = tools::plan_json(command, *plan, true, nullptr);
+      j.update(extra);
+      o.print_json(j);
+    } else {
+      tools::print_plan_text(o, *plan);
+      o.out << "dry run: nothing was written\n";
+    }
+    return 0;
+  }
+  if (o.verbose && !o.json) tools::print_plan_text(o, *plan);
+  std::unique_ptr<sriov::StepRunner> runner =
+      ctx.make_runner ? ctx.make_runner(ctx.sysfs, ctx.kernel_options())
+                      : std::make_unique<sriov::KernelRunner>(ctx.sysfs, ctx.kernel_options());
+  auto report = sriov::execute(*plan, *runner);
+  if (auto* kernel = dynamic_cast<sriov::KernelRunner*>(runner.get()))
+    report.warnings = kernel->warnings();
+  if (o.json) {
+    auto j = tools::plan_json(command, *plan, false, &report);
+    j.update(extra);
+    o.print_json(j);
+  } else {
+    tools::print_report_text(o, *plan, report);
+  }
+  if (report.error) {
+    o.err << o.program << ": error: " << report.error->message << "\n";
+    return sriov::exit_status(report.error->code);
+  }
+  return 0;
+}
+
+sriov::Result<std::vector<std::string>> parse_uuids(const std::vector<std::string>& texts) {
+  std::vector<std::string> out;
+  for (const auto& t : texts) {
+    auto u = sriov::Uuid::parse(t);
+    if (!u) return tl::unexpected(u.error());
+    out.push_back(u->str());
+  }
+  return out;
+}
+
+sriov::Result<std::vector<std::string>> random_uuids(size_t n) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < n; ++i) {
+    auto u = sriov::Uuid::random();
+    if (!u) return tl::unexpected(u.error());
+    out.push_back(u->str());
+  }
+  return out;
+}
+
+int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+        RunnerFactory make_runner) {
+  CLI::App app{
+      "vgpuctl: create, place and persist vGPUs (mediated devices and NVIDIA SR-IOV "
+      "vGPUs)",
+      "vgpuctl"};
+  app.set_version_flag("--version", fmt::format("vgpuctl {}", kVersion));
+  app.require_subcommand(1);
+  app.fallthrough();
+  GlobalOptions g;
+  app.add_option("--sysfs-root", g.sysfs_root,
+                 "Read and write the host tree under DIR instead of / (env SRIOV_SYSFS_ROOT)")
+      ->type_name("DIR");
+  app.add_flag("--json", g.json, "Print JSON (shapes in vgpuctl(8))");
+  app.add_flag("-v,--verbose", g.verbose, "Print the plan before executing it");
+  app.add_option("--timeout", g.timeout_seconds,
+                 "Watchdog for kernel writes that can block, in seconds (default 60)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0.1, 3600.0));
+  app.footer(
+      "PARENT is a PCI address (0000:af:00.0 or af:00.0) or an mdev parent name (mbochs). SIZE is "
+      "a whole number with a unit: 512M, 4G, 4GiB, 1024MiB (powers of 1024).\n"
+      "Exit status: 0 ok (also when nothing needed changing), 1 failed (completed steps undone), "
+      "2 bad usage or input, 3 refused (does not fit, cannot be mixed, exists already), 4 no such "
+      "GPU/parent/type/instance, 5 a kernel write timed out, 6 failed and undoing failed too.\n"
+      "See vgpuctl(8).");
+
+  Runner selected;
+  add_list(app, selected);
+  add_types(app, selected);
+  add_create(app, selected);
+  add_remove(app, selected);
+  add_plan(app, selected);
+  add_define(app, selected);
+  add_start(app, selected);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e, out, err);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e, out, err);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e, out, err);
+  } catch (const CLI::ParseError& e) {
+    err << "vgpuctl: error: " << e.what() << " (see vgpuctl --help)\n";
+    return 2;
+  }
+  tools::Output o{out, err, "vgpuctl", g.json, g.verbose};
+  auto sysfs = sriov::Sysfs::from(g.sysfs_root);
+  if (!sysfs) return o.error(sysfs.error());
+  Context ctx{o, *sysfs, g, std::move(make_runner)};
+  return selected ? selected(ctx) : 2;
+}
+
+}  // namespace vgpuctl

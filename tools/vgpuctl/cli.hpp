@@ -1,0 +1,76 @@
+#pragma once
+// vgpuctl's command-line front end, built like sriovctl's: one file per verb registers its
+// subcommand; the selected verb runs with a Context after parsing. Runs in-process for tests
+// with injected streams and, optionally, an injected StepRunner.
+
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "mdev/mdevctl.hpp"
+#include "mdev/planner.hpp"
+#include "mdev/vgpu.hpp"
+#include "sriov/executor.hpp"
+#include "sriov/sysfs.hpp"
+#include "tools/output.hpp"
+
+namespace vgpuctl {
+
+struct GlobalOptions {
+  std::optional<std::string> sysfs_root;
+  bool json = false;
+  bool verbose = false;
+  double timeout_seconds = 60;
+};
+
+// Makes the runner that executes plans (the kernel's in production, a fake in tests).
+using RunnerFactory =
+    std::function<std::unique_ptr<sriov::StepRunner>(const sriov::Sysfs&, sriov::KernelOptions)>;
+
+struct Context {
+  const tools::Output& out;
+  const sriov::Sysfs& sysfs;
+  const GlobalOptions& options;
+  RunnerFactory make_runner;
+  sriov::KernelOptions kernel_options() const;
+};
+
+using Runner = std::function<int(Context&)>;
+
+void add_list(CLI::App& app, Runner& selected);
+void add_types(CLI::App& app, Runner& selected);
+void add_create(CLI::App& app, Runner& selected);
+void add_remove(CLI::App& app, Runner& selected);
+void add_plan(CLI::App& app, Runner& selected);
+void add_define(CLI::App& app, Runner& selected);  // define and undefine
+void add_start(CLI::App& app, Runner& selected);   // start and stop
+
+// Reads the host; prints the error and returns nullopt + status on failure.
+struct Loaded {
+  std::optional<mdev::VgpuHost> host;
+  int status = 0;
+};
+Loaded load_host(Context& ctx);
+
+// Finds PARENT; with wait > 0 waits (event-driven, bounded) for it to appear.
+sriov::Result<mdev::VgpuHost> host_with_target(Context& ctx, const std::string& parent,
+                                               double wait_seconds);
+
+// Prints a plan (dry run) or executes it and prints the outcome; returns the exit status.
+// `extra` is merged into the JSON object (e.g. the instances a create made).
+int run_plan(Context& ctx, const std::string& command, sriov::Result<sriov::Plan> plan,
+             bool dry_run, const nlohmann::json& extra = nlohmann::json::object());
+
+// --uuid values, parsed strictly and made canonical.
+sriov::Result<std::vector<std::string>> parse_uuids(const std::vector<std::string>& texts);
+sriov::Result<std::vector<std::string>> random_uuids(size_t n);
+
+int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+        RunnerFactory make_runner = {});
+
+}  // namespace vgpuctl
