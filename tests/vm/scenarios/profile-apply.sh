@@ -98,11 +98,14 @@ nics:
       - id: 0-63
         driver: vfio-pci
 EOP
-sriovctl apply -f /tmp/big.yaml > /tmp/big.out 2>&1 &
+# The first apply must hold the lock for a while: it goes 32 -> 0 -> 64 VFs (the kernel sleeps
+# about a second in every disable) and then binds 64 VFs.
+expect_exit 0 sriovctl create "$PF2" 32 --no-autoprobe
+sriovctl apply -f /tmp/big.yaml --allow-disruption > /tmp/big.out 2>&1 &
 BIG=$!
 n=0; while [ ! -s /run/sriov/lock ]; do n=$((n+1)); [ $n -lt 200 ] || break; sleep 0.02; done
 expect_exit 5 sriovctl --lock-timeout 0.2 apply -f /tmp/site.yaml
-assert_grep "holds the host lock /run/sriov/lock \(pid $BIG, 'sriovctl apply -f /tmp/big.yaml'" "$ERR" "names the holder"
+assert_grep "holds the host lock /run/sriov/lock \(pid $BIG, 'sriovctl apply -f /tmp/big.yaml --allow-disruption'" "$ERR" "names the holder"
 expect_exit 0 sriovctl --lock-timeout 120 --json apply -f /tmp/site.yaml
 wait $BIG; RCBIG=$?
 assert_eq 0 "$RCBIG" "the first apply finished"
