@@ -1,12 +1,26 @@
 #include "helpers.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <vector>
 
 namespace fs = std::filesystem;
 
 namespace test {
+
+void check_golden_file(const fs::path& path, const std::string& actual) {
+  if (const char* update = std::getenv("SRIOV_UPDATE_GOLDEN"); update && *update == '1') {
+    fs::create_directories(path.parent_path());
+    std::ofstream(path) << actual;
+    return;
+  }
+  std::ifstream in(path);
+  if (!in) FAIL("missing golden file " << path << " (run with SRIOV_UPDATE_GOLDEN=1)");
+  std::string expected(std::istreambuf_iterator<char>(in), {});
+  INFO("golden file " << path);
+  CHECK(actual == expected);
+}
 
 std::string tree_digest(const fs::path& root) {
   std::string out;

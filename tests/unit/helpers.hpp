@@ -41,6 +41,9 @@ class ScratchHost {
   std::filesystem::path dir_;
 };
 
+// Compares actual with the file at path; SRIOV_UPDATE_GOLDEN=1 rewrites the file instead.
+void check_golden_file(const std::filesystem::path& path, const std::string& actual);
+
 // Every file's path, type, link target and contents, for "nothing was written" checks.
 std::string tree_digest(const std::filesystem::path& root);
 

@@ -28,17 +28,7 @@ RunResult run_cli(std::vector<std::string> args) {
 
 // Compares with tests/golden/NAME; SRIOV_UPDATE_GOLDEN=1 rewrites the file instead.
 void check_golden(const std::string& name, const std::string& actual) {
-  fs::path path = fs::path(SRIOV_GOLDEN_DIR) / name;
-  if (const char* update = std::getenv("SRIOV_UPDATE_GOLDEN"); update && *update == '1') {
-    fs::create_directories(path.parent_path());
-    std::ofstream(path) << actual;
-    return;
-  }
-  std::ifstream in(path);
-  if (!in) FAIL("missing golden file " << path << " (run with SRIOV_UPDATE_GOLDEN=1)");
-  std::string expected(std::istreambuf_iterator<char>(in), {});
-  INFO("golden file " << path);
-  CHECK(actual == expected);
+  test::check_golden_file(fs::path(SRIOV_GOLDEN_DIR) / name, actual);
 }
 
 }  // namespace

@@ -19,6 +19,24 @@ json opt(const std::optional<T>& value) {
 
 }  // namespace
 
+std::optional<int> parse_command_line(CLI::App& app, int argc, const char* const* argv,
+                                      std::ostream& out, std::ostream& err,
+                                      const std::string& program) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e, out, err);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e, out, err);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e, out, err);
+  } catch (const CLI::ParseError& e) {
+    err << program << ": error: " << e.what() << " (see " << program << " --help)\n";
+    return 2;
+  }
+  return std::nullopt;
+}
+
 std::string or_dash(const std::string& text) { return text.empty() ? "-" : text; }
 std::string hex4(unsigned value) { return fmt::format("{:04x}", value); }
 

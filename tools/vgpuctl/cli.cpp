@@ -146,18 +146,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
   add_define(app, selected);
   add_start(app, selected);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e, out, err);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e, out, err);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e, out, err);
-  } catch (const CLI::ParseError& e) {
-    err << "vgpuctl: error: " << e.what() << " (see vgpuctl --help)\n";
-    return 2;
-  }
+  if (auto status = tools::parse_command_line(app, argc, argv, out, err, "vgpuctl")) return *status;
   tools::Output o{out, err, "vgpuctl", g.json, g.verbose};
   auto sysfs = sriov::Sysfs::from(g.sysfs_root);
   if (!sysfs) return o.error(sysfs.error());

@@ -183,17 +183,7 @@ inline RunResult run_vgpuctl(std::vector<std::string> args, vgpuctl::RunnerFacto
 
 // Compares with tests/golden/vgpu/NAME; SRIOV_UPDATE_GOLDEN=1 rewrites the file instead.
 inline void check_golden(const std::string& name, const std::string& actual) {
-  fs::path path = fs::path(SRIOV_GOLDEN_DIR) / "vgpu" / name;
-  if (const char* update = std::getenv("SRIOV_UPDATE_GOLDEN"); update && *update == '1') {
-    fs::create_directories(path.parent_path());
-    std::ofstream(path) << actual;
-    return;
-  }
-  std::ifstream in(path);
-  if (!in) FAIL("missing golden file " << path << " (run with SRIOV_UPDATE_GOLDEN=1)");
-  std::string expected(std::istreambuf_iterator<char>(in), {});
-  INFO("golden file " << path);
-  CHECK(actual == expected);
+  test::check_golden_file(fs::path(SRIOV_GOLDEN_DIR) / "vgpu" / name, actual);
 }
 
 }  // namespace vtest

@@ -3,9 +3,11 @@
 // documented in sriovctl(8). Commands write to injected streams so tests can compare output.
 
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "sriov/device.hpp"
@@ -50,6 +52,12 @@ class Table {
  private:
   std::vector<std::vector<std::string>> rows_;
 };
+
+// Parses the command line. Help, version and usage errors end the run: their exit status is
+// returned (usage errors print "<program>: error: ..." and give 2). nullopt: run the command.
+std::optional<int> parse_command_line(CLI::App& app, int argc, const char* const* argv,
+                                      std::ostream& out, std::ostream& err,
+                                      const std::string& program);
 
 std::string or_dash(const std::string& text);
 std::string hex4(unsigned value);
