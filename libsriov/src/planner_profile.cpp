@@ -11,13 +11,6 @@ namespace {
 
 constexpr std::string_view kVfio = "vfio-pci";
 
-bool matches(const PfSelector& s, const PhysicalFunction& pf) {
-  if (s.vendor_id && (!pf.is_pci || pf.vendor_id != *s.vendor_id)) return false;
-  if (s.device_id && (!pf.is_pci || pf.device_id != *s.device_id)) return false;
-  if (s.driver && pf.driver != *s.driver) return false;
-  return true;
-}
-
 std::string held_by(const HostView& host, const VirtualFunction& vf) {
   if (vf.driver != kVfio || !vf.iommu_group) return {};
   std::string group = fmt::format("/dev/vfio/{}", *vf.iommu_group);
@@ -201,6 +194,13 @@ class ProfilePlanner {
 };
 
 }  // namespace
+
+bool matches(const PfSelector& s, const PhysicalFunction& pf) {
+  if (s.vendor_id && (!pf.is_pci || pf.vendor_id != *s.vendor_id)) return false;
+  if (s.device_id && (!pf.is_pci || pf.device_id != *s.device_id)) return false;
+  if (s.driver && pf.driver != *s.driver) return false;
+  return true;
+}
 
 Result<Plan> plan_profile(const Sysfs& sysfs, const Inventory& inventory, const Profile& profile,
                           LinkBackend* link, const ProfileRequest& request) {

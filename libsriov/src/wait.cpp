@@ -66,12 +66,3 @@ bool wait_until(const Sysfs& sysfs, const std::function<bool()>& ready,
 }
 
 }  // namespace sriov
-
-namespace sriov {
-
-bool wait_for_kernel(const Sysfs& sysfs, const std::function<bool()>& ready,
-                     std::chrono::milliseconds timeout) {
-  return detail::wait_until(sysfs, ready, timeout);
-}
-
-}  // namespace sriov

@@ -1,12 +1,15 @@
 // sriovctl plan -f PROFILE / sriovctl apply -f PROFILE: make the host match a profile.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "cli.hpp"
 #include "sriov/inventory.hpp"
 #include "sriov/link_backend.hpp"
+#include "sriov/planner.hpp"
 #include "sriov/profile.hpp"
+#include "sriov/wait.hpp"
 
 namespace sriovctl {
 namespace {
@@ -29,17 +32,14 @@ void wait_for_devices(Context& ctx, const sriov::Profile& profile, double second
         if (!inv->find_pf(*nic.select.pf)) return false;
         continue;
       }
-      bool any = false;
-      for (const auto& pf : inv->pfs())
-        if ((!nic.select.vendor_id || pf.vendor_id == *nic.select.vendor_id) &&
-            (!nic.select.device_id || pf.device_id == *nic.select.device_id) &&
-            (!nic.select.driver || pf.driver == *nic.select.driver))
-          any = true;
-      if (!any) return false;
+      const auto& pfs = inv->pfs();
+      if (std::none_of(pfs.begin(), pfs.end(),
+                       [&](const auto& pf) { return sriov::matches(nic.select, pf); }))
+        return false;
     }
     return true;
   };
-  if (!sriov::wait_for_kernel(ctx.sysfs, all_present,
+  if (!sriov::wait_until(ctx.sysfs, all_present,
                               std::chrono::milliseconds(static_cast<long>(seconds * 1000))))
     ctx.out.warn(fmt::format("not every PF of the profile appeared within {:g} s; planning with "
                              "what is there",

@@ -74,4 +74,7 @@ struct ProfileRequest {
 Result<Plan> plan_profile(const Sysfs& sysfs, const Inventory& inventory, const Profile& profile,
                           LinkBackend* link, const ProfileRequest& request);
 
+// Whether a profile entry's match (vendor-id, device-id, driver) selects this PF.
+bool matches(const PfSelector& selector, const PhysicalFunction& pf);
+
 }  // namespace sriov

@@ -65,12 +65,6 @@ class Sysfs {
   bool live_ = true;
 };
 
-// Waits until ready() holds or timeout passes (false). On the live host it re-checks on every
-// kernel uevent (device add, bind, netdev ...), with a one-second backstop; on a tree under
-// --sysfs-root, which never changes by itself, it checks once.
-bool wait_for_kernel(const Sysfs& sysfs, const std::function<bool()>& ready,
-                     std::chrono::milliseconds timeout);
-
 // Default watchdog for kernel writes that may block (changeable with --timeout).
 inline constexpr std::chrono::seconds kDefaultWriteTimeout{60};
 
