@@ -7,6 +7,7 @@ add_executable(vgpu_tests
   unit/vgpu/test_vendor.cpp
   unit/vgpu/test_planner.cpp
   unit/vgpu/test_mdevctl.cpp
+  unit/vgpu/test_profile_gpus.cpp
   unit/vgpu/test_cli.cpp
 )
 target_include_directories(vgpu_tests PRIVATE unit unit/vgpu)

@@ -396,12 +396,39 @@ Status KernelRunner::write_config(const std::string& path,
   return content ? sysfs_.write_file(path, *content) : sysfs_.remove_file(path);
 }
 
-Status KernelRunner::apply_step(CreateMdev& step) { return create_mdev(step.type_path, step.uuid); }
-Status KernelRunner::apply_step(RemoveMdev& step) { return remove_mdev(step.uuid); }
+Status KernelRunner::apply_step(CreateMdev& step) {
+  // Already there as planned (mdevctl's udev rule may have started a defined instance since
+  // the plan was made): nothing to write, as for a VF count that is already right.
+  std::string dev = "/sys/bus/mdev/devices/" + step.uuid;
+  if (sysfs_.exists(dev)) {
+    auto type = sysfs_.resolve(dev + "/mdev_type"), wanted = sysfs_.resolve(step.type_path);
+    if (type && wanted && *type == *wanted) return {};
+  }
+  return create_mdev(step.type_path, step.uuid);
+}
+
+Status KernelRunner::apply_step(RemoveMdev& step) {
+  // Last check before the write: remove blocks for as long as a VM has the device open.
+  std::string dev = "/sys/bus/mdev/devices/" + step.uuid;
+  if (auto holders = find_device_holders(sysfs_, dev); !holders.empty())
+    return fail(Errc::refused,
+                fmt::format("refusing to remove mdev {}: {}; the kernel would block until it "
+                            "lets go",
+                            step.uuid, describe(holders.front())),
+                dev);
+  return remove_mdev(step.uuid);
+}
+
 Status KernelRunner::apply_step(SetVgpuType& step) {
   auto now = sysfs_.read_int(step.vf_path + "/nvidia/current_vgpu_type");
   if (!now) return tl::unexpected(now.error());
   if (*now == step.to) return {};
+  if (*now != 0)
+    if (auto holders = find_device_holders(sysfs_, step.vf_path); !holders.empty())
+      return fail(Errc::refused,
+                  fmt::format("refusing to change the vGPU of VF {}: {}", step.vf,
+                              describe(holders.front())),
+                  step.vf_path);
   step.from = static_cast<unsigned>(*now);
   auto ok = write_vgpu_type(step.vf_path, step.from, step.to);
   if (!ok) write_vgpu_type(step.vf_path, step.to, step.from);  // leave the VF as found

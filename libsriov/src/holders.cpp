@@ -9,10 +9,27 @@
 namespace sriov {
 
 std::vector<Holder> find_vfio_holders(const Sysfs& sysfs, const std::set<unsigned>& groups) {
+  std::set<std::string> files;
+  for (unsigned g : groups) files.insert(fmt::format("/dev/vfio/{}", g));
+  return find_holders(sysfs, files);
+}
+
+std::set<std::string> vfio_device_files(const Sysfs& sysfs, const std::string& device_path) {
+  std::set<std::string> files;
+  if (auto group = sysfs.link_name(device_path + "/iommu_group"))
+    files.insert("/dev/vfio/" + *group);
+  for (const auto& name : sysfs.list(device_path + "/vfio-dev"))
+    files.insert("/dev/vfio/devices/" + name);
+  return files;
+}
+
+std::vector<Holder> find_device_holders(const Sysfs& sysfs, const std::string& device_path) {
+  return find_holders(sysfs, vfio_device_files(sysfs, device_path));
+}
+
+std::vector<Holder> find_holders(const Sysfs& sysfs, const std::set<std::string>& wanted) {
   std::vector<Holder> out;
-  if (groups.empty()) return out;
-  std::set<std::string> wanted;
-  for (unsigned g : groups) wanted.insert(fmt::format("/dev/vfio/{}", g));
+  if (wanted.empty()) return out;
   for (const auto& pid_name : sysfs.list("/proc")) {
     auto pid = detail::parse_uint(pid_name);
     if (!pid) continue;

@@ -122,7 +122,7 @@ json step_json(const Step& step) {
           },
           [](const WriteConfigFile& w) -> json {
             return {{"type", "write-file"}, {"path", w.path}, {"from", opt(w.from)},
-                    {"to", opt(w.to)}, {"what", w.what}};
+                    {"to", opt(w.to)}, {"what", w.what}, {"group", w.group}};
           },
           [](const SetVfSettings& v) -> json {
             json changes = json::array(), deferred = json::array();
@@ -165,7 +165,8 @@ Result<Step> step_from(const json& j) {
     return Step{SetVgpuType{j.at("vf"), j.at("vf_path"), j.at("from"), j.at("to"), j.at("to_name")}};
   if (type == "write-file")
     return Step{WriteConfigFile{j.at("path"), get_opt<std::string>(j, "from"),
-                                get_opt<std::string>(j, "to"), j.at("what")}};
+                                get_opt<std::string>(j, "to"), j.at("what"),
+                                j.value("group", std::string())}};
   if (type == "set-vf") {
     SetVfSettings v{j.at("pf"), j.at("ifname"), j.at("driver"), {}, {}};
     for (const auto& c : j.at("changes"))

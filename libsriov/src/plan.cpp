@@ -56,7 +56,9 @@ std::string step_group(const Step& step) {
                                [](const CreateMdev& m) { return m.parent; },
                                [](const RemoveMdev& m) { return m.parent; },
                                [](const SetVgpuType& v) { return v.vf; },
-                               [](const WriteConfigFile& w) { return w.what; },
+                               [](const WriteConfigFile& w) {
+                                 return w.group.empty() ? w.what : w.group;
+                               },
                                [](const SetVfSettings& v) { return v.pf; }},
                     step);
 }

@@ -1,4 +1,4 @@
-// Planning a profile: the desired state of each PF against what the host has now.
+// Planning a profile's nics: the desired state of each PF against what the host has now.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -202,8 +202,8 @@ bool matches(const PfSelector& s, const PhysicalFunction& pf) {
   return true;
 }
 
-Result<Plan> plan_profile(const Sysfs& sysfs, const Inventory& inventory, const Profile& profile,
-                          LinkBackend* link, const ProfileRequest& request) {
+ProfileDraft draft_nics_plan(const Sysfs& sysfs, const Inventory& inventory, const Profile& profile,
+                             LinkBackend* link, const ProfileRequest& request) {
   ProfilePlanner planner(sysfs, link, request);
   for (const auto& nic : profile.nics) {
     std::vector<PhysicalFunction> pfs;
@@ -225,15 +225,32 @@ Result<Plan> plan_profile(const Sysfs& sysfs, const Inventory& inventory, const 
     }
     planner.entry(nic, pfs);
   }
-  if (!planner.problems.empty()) return tl::unexpected(profile_error(planner.problems));
-  if (!planner.refusals.empty())
+  return {std::move(planner.plan), std::move(planner.problems), std::move(planner.refusals)};
+}
+
+Result<Plan> finish_profile_plan(std::vector<ProfileDraft> parts, const Profile& profile) {
+  std::vector<std::string> problems, refusals;
+  Plan plan;
+  for (auto& part : parts) {
+    problems.insert(problems.end(), part.problems.begin(), part.problems.end());
+    refusals.insert(refusals.end(), part.refusals.begin(), part.refusals.end());
+    for (auto& step : part.plan.steps) plan.steps.push_back(std::move(step));
+    plan.notes.insert(plan.notes.end(), part.plan.notes.begin(), part.plan.notes.end());
+  }
+  if (!problems.empty()) return tl::unexpected(profile_error(problems));
+  if (!refusals.empty())
     return fail(Errc::refused,
-                fmt::format("refusing to apply: {} disruptive change{}:\n{}",
-                            planner.refusals.size(), planner.refusals.size() == 1 ? "" : "s",
-                            fmt::join(planner.refusals, "\n")));
-  Plan plan = std::move(planner.plan);
+                fmt::format("refusing to apply: {} disruptive change{}:\n{}", refusals.size(),
+                            refusals.size() == 1 ? "" : "s", fmt::join(refusals, "\n")));
   plan.summary = fmt::format("apply {}", fmt::join(profile.files, ", "));
   return plan;
+}
+
+Result<Plan> plan_profile(const Sysfs& sysfs, const Inventory& inventory, const Profile& profile,
+                          LinkBackend* link, const ProfileRequest& request) {
+  std::vector<ProfileDraft> parts;
+  parts.push_back(draft_nics_plan(sysfs, inventory, profile, link, request));
+  return finish_profile_plan(std::move(parts), profile);
 }
 
 }  // namespace sriov

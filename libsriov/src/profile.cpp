@@ -8,10 +8,13 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
 #include "parse_util.hpp"
+#include "sriov/size.hpp"
+#include "sriov/uuid.hpp"
 #include "sriov/vf_spec.hpp"
 
 namespace sriov {
@@ -201,9 +204,105 @@ class Parser {
     profile.nics.push_back(std::move(n));
   }
 
+  void gpu_selector(const YAML::Node& node, GpuEntry& g) {
+    if (node["gpu"] && node["match"]) error(node["match"], "give gpu or match, not both");
+    if (node["gpu"]) {
+      g.select.gpu = scalar(node["gpu"], "gpu");
+      if (g.select.gpu && g.select.gpu->empty()) {
+        error(node["gpu"], "gpu must not be empty");
+        g.select.gpu.reset();
+      }
+    } else if (node["match"]) {
+      const auto& m = node["match"];
+      if (check_map(m, "match", {"vendor-id", "device-id"})) {
+        if (m["vendor-id"]) g.select.vendor_id = hex_id(m["vendor-id"], "vendor-id");
+        if (m["device-id"]) g.select.device_id = hex_id(m["device-id"], "device-id");
+        if (m.size() == 0) error(m, "match needs vendor-id, device-id or both");
+      }
+    } else {
+      error(node, "gpus entry needs gpu (PCI address, or mdev parent name such as mbochs) or "
+                  "match");
+    }
+  }
+
+  void gpu_type(const YAML::Node& node, GpuEntry& g) {
+    if (node["type"] && node["framebuffer"]) {
+      error(node["framebuffer"], "give type or framebuffer, not both");
+    } else if (node["type"]) {
+      g.type_pos = at(node["type"]);
+      g.type = scalar(node["type"], "type");
+      if (g.type && g.type->empty()) error(node["type"], "type must not be empty");
+    } else if (node["framebuffer"]) {
+      g.type_pos = at(node["framebuffer"]);
+      if (auto text = scalar(node["framebuffer"], "framebuffer")) {
+        auto size = parse_size(*text);
+        if (size) g.framebuffer = *size;
+        else error(node["framebuffer"], "framebuffer: " + size.error().message);
+      }
+    } else {
+      error(node, "gpus entry needs type (a vGPU type id or name) or framebuffer (a size such "
+                  "as 4G)");
+    }
+  }
+
+  void gpu_uuids(const YAML::Node& node, GpuEntry& g) {
+    g.uuids_pos = at(node);
+    if (!node.IsSequence()) {
+      error(node, "uuids must be a list of UUIDs");
+      return;
+    }
+    std::map<std::string, SourcePos> seen;
+    for (const auto& item : node) {
+      auto text = scalar(item, "uuids");
+      if (!text) continue;
+      auto u = Uuid::parse(*text);
+      if (!u) {
+        error(item, "uuids: " + u.error().message);
+        continue;
+      }
+      auto [it, fresh] = seen.emplace(u->str(), at(item));
+      if (!fresh) {
+        error(item, fmt::format("uuids: {} is also given at {}", u->str(), it->second.str()));
+        continue;
+      }
+      g.uuids.push_back({u->str(), at(item)});
+    }
+  }
+
+  void gpu(const YAML::Node& node, Profile& profile) {
+    static const std::set<std::string> keys = {"gpu",   "match", "type", "framebuffer",
+                                               "count", "start", "uuids"};
+    if (!check_map(node, "a gpus entry", keys)) return;
+    GpuEntry g;
+    g.pos = at(node);
+    gpu_selector(node, g);
+    gpu_type(node, g);
+    if (!node["count"]) {
+      error(node, "gpus entry without count (instances per GPU; 0 for none of this type)");
+    } else if (auto v = number(node["count"], "count", kMaxGpuCount,
+                               fmt::format("0-{}", kMaxGpuCount))) {
+      g.count = *v;
+    }
+    g.count_pos = node["count"] ? at(node["count"]) : g.pos;
+    if (node["start"]) {
+      g.start_pos = at(node["start"]);
+      if (auto text = scalar(node["start"], "start")) {
+        if (*text == "auto" || *text == "manual") g.autostart = *text == "auto";
+        else error(node["start"], fmt::format("start: '{}' is not auto or manual", *text));
+      }
+    }
+    if (node["uuids"]) {
+      gpu_uuids(node["uuids"], g);
+      if (g.uuids.size() > g.count && node["count"])
+        error(node["uuids"], fmt::format("{} uuids for count {}: at most one per instance",
+                                         g.uuids.size(), g.count));
+    }
+    profile.gpus.push_back(std::move(g));
+  }
+
   void document(const YAML::Node& root, Profile& profile) {
     if (!root.IsDefined() || root.IsNull()) {
-      problems.push_back(file_ + ":1:1: empty profile (expected version: 1 and nics:)");
+      problems.push_back(file_ + ":1:1: empty profile (expected version: 1, and nics: or gpus:)");
       return;
     }
     if (!check_map(root, "the profile", {"version", "nics", "gpus"})) return;
@@ -214,9 +313,10 @@ class Parser {
       if (!root["nics"].IsSequence()) error(root["nics"], "nics must be a list of entries");
       else for (const auto& n : root["nics"]) nic(n, profile);
     }
-    if (root["gpus"] && !(root["gpus"].IsSequence() && root["gpus"].size() == 0))
-      error(root["gpus"], "gpus: vGPU entries are applied by vgpuctl; this sriovctl applies "
-                          "nics only (leave gpus empty)");
+    if (root["gpus"]) {
+      if (!root["gpus"].IsSequence()) error(root["gpus"], "gpus must be a list of entries");
+      else for (const auto& g : root["gpus"]) gpu(g, profile);
+    }
   }
 
   std::vector<std::string> problems;
@@ -243,9 +343,28 @@ Status parse_into(const std::string& text, const std::string& file, Profile& pro
   return {};
 }
 
+// One UUID names one instance: two entries, in one file or two, must not both give it (an
+// entry's own duplicates were reported, and dropped, when it was parsed).
+void check_uuids_unique(const Profile& profile, std::vector<std::string>& problems) {
+  std::map<std::string, SourcePos> seen;
+  for (const auto& g : profile.gpus)
+    for (const auto& u : g.uuids)
+      if (auto [it, fresh] = seen.emplace(u.uuid, u.pos); !fresh)
+        problems.push_back(fmt::format("{}: uuids: {} is also given by the entry with {}",
+                                       u.pos.str(), u.uuid, it->second.str()));
+}
+
 }  // namespace
 
 std::string SourcePos::str() const { return fmt::format("{}:{}:{}", file, line, column); }
+
+std::string GpuSelector::str() const {
+  if (gpu) return *gpu;
+  std::vector<std::string> parts;
+  if (vendor_id) parts.push_back(fmt::format("vendor-id: {:04x}", *vendor_id));
+  if (device_id) parts.push_back(fmt::format("device-id: {:04x}", *device_id));
+  return fmt::format("match {{{}}}", fmt::join(parts, ", "));
+}
 
 std::string PfSelector::str() const {
   if (pf) return *pf;
@@ -267,6 +386,7 @@ Result<Profile> parse_profile(const std::string& text, const std::string& file) 
   Profile profile;
   std::vector<std::string> problems;
   parse_into(text, file, profile, problems);
+  check_uuids_unique(profile, problems);
   if (!problems.empty()) return tl::unexpected(profile_error(problems));
   return profile;
 }
@@ -302,6 +422,7 @@ Result<Profile> load_profile(const std::string& path) {
     text << in.rdbuf();
     parse_into(text.str(), file, profile, problems);
   }
+  check_uuids_unique(profile, problems);
   if (!problems.empty()) return tl::unexpected(profile_error(problems));
   return profile;
 }

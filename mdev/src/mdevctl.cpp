@@ -83,6 +83,7 @@ std::vector<Definition> read_definitions(const sriov::Sysfs& sysfs,
         warnings.push_back(def.error().message + " (ignored)");
         continue;
       }
+      def->content = *text;
       defs.push_back(std::move(*def));
     }
   }
@@ -173,7 +174,7 @@ sriov::Result<sriov::Plan> plan_define(const VgpuHost& host, const std::vector<D
   plan.summary = fmt::format("define {} ({} on {}, start {})", def.uuid, def.type, def.parent,
                              def.autostart ? "auto" : "manual");
   plan.steps.push_back(sriov::WriteConfigFile{def.path, std::nullopt, definition_json(def),
-                                              "mdevctl definition of " + def.uuid});
+                                              "mdevctl definition of " + def.uuid, def.parent});
   return plan;
 }
 
@@ -185,8 +186,8 @@ sriov::Result<sriov::Plan> plan_undefine(const std::vector<Definition>& defs,
                 fmt::format("{} is not defined (no file {}/*/{})", uuid, kMdevctlDir, uuid));
   sriov::Plan plan;
   plan.summary = fmt::format("undefine {} ({} on {})", uuid, d->type, d->parent);
-  plan.steps.push_back(
-      sriov::WriteConfigFile{d->path, content, std::nullopt, "mdevctl definition of " + uuid});
+  plan.steps.push_back(sriov::WriteConfigFile{d->path, content, std::nullopt,
+                                              "mdevctl definition of " + uuid, d->parent});
   return plan;
 }
 

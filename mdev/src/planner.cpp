@@ -322,8 +322,6 @@ sriov::Result<VgpuPlan> plan_create(const VgpuHost& host, const VgpuRequest& r) 
   return fail(Errc::refused, message);
 }
 
-namespace {
-
 sriov::Result<sriov::Step> remove_step(const Gpu& gpu, const VgpuInstance& inst) {
   switch (gpu.backend) {
     case Backend::mdev:
@@ -341,6 +339,8 @@ sriov::Result<sriov::Step> remove_step(const Gpu& gpu, const VgpuInstance& inst)
                           "with 'sriovctl destroy {}'",
                           inst.id, gpu.id, gpu.handler, gpu.id));
 }
+
+namespace {
 
 // UUIDs in canonical (lower-case) form; anything else (a VF address) as given, canonical.
 std::string canonical_id(const std::string& id) {

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
@@ -143,4 +144,82 @@ TEST_CASE("a create that the fixture cannot carry out is undone and reported", "
   sriov::Sysfs sysfs(host.path());
   CHECK(*sysfs.read("/sys/bus/pci/devices/0000:3b:00.1/sriov_numvfs") == "0");
   CHECK(*sysfs.read("/sys/bus/pci/devices/0000:3b:00.1/sriov_drivers_autoprobe") == "1");
+}
+
+TEST_CASE("apply -f with gpus: one plan, executed, undone on failure, idempotent", "[cli][gpus]") {
+  // gpu-t4 runs one GRID T4-1Q. A definition of a GRID T4-2Q instance (written by hand, one
+  // line) cannot coexist with 1Q on a T4: with start:, the profile's definitions replace it.
+  test::ScratchHost host("gpu-t4");
+  std::string root = host.path().string();
+  const std::string running = "c0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e01";
+  const std::string other = "6d1b2c3d-1111-4000-8000-0000000000f2";
+  auto defs = host.path() / "etc/mdevctl.d/0000:af:00.0";
+  fs::create_directories(defs);
+  const std::string by_hand = R"({"mdev_type":"nvidia-231","start":"auto","attrs":[]})";
+  std::ofstream(defs / other) << by_hand;
+  auto write_profile = [&](unsigned count) {
+    auto file = host.path() / fmt::format("p{}.yaml", count);
+    std::ofstream(file) << "version: 1\ngpus:\n  - {gpu: af:00.0, type: nvidia-230, count: "
+                        << count << ", start: auto}\n";
+    return file.string();
+  };
+  auto read = [](const fs::path& p) {
+    std::ifstream in(p);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+
+  // count 2: remove the 2Q definition, create an instance (the fixture never shows it: the
+  // step fails), so the removed definition comes back byte for byte.
+  auto failed = run_cli({"--sysfs-root", root, "apply", "-f", write_profile(2)});
+  CHECK(failed.status == 1);
+  CHECK_THAT(failed.err, Catch::Contains("step 2 of 4 failed (create mdev "));
+  CHECK_THAT(failed.err, Catch::Contains("did not appear"));
+  CHECK_THAT(failed.err, Catch::Contains("Undone: remove mdevctl definition of " + other));
+  CHECK(read(defs / other) == by_hand);
+  CHECK_FALSE(fs::exists(defs / running));
+  CHECK_FALSE(fs::exists(host.path() / "run/sriov/journal.json"));
+
+  auto plan = run_cli({"--sysfs-root", root, "plan", "-f", write_profile(2)});
+  CHECK(plan.status == 0);
+  CHECK_THAT(plan.out, Catch::Contains("  1. remove mdevctl definition of " + other));
+  CHECK_THAT(plan.out, Catch::Contains("  2. create mdev "));
+  CHECK_THAT(plan.out, Catch::Contains("       write { \"mdev_type\": \"nvidia-230\", \"start\": "
+                                       "\"auto\", \"attrs\": [] } > /etc/mdevctl.d/0000:af:00.0/" +
+                                       running + "\n"));
+  CHECK_THAT(plan.out, Catch::EndsWith("dry run: nothing was written\n"));
+
+  // count 1: only definitions change, which the tree can carry out.
+  auto applied = run_cli({"--sysfs-root", root, "--json", "apply", "-f", write_profile(1)});
+  CHECK(applied.status == 0);
+  auto j = nlohmann::json::parse(applied.out);
+  CHECK(j["changed"] == true);
+  REQUIRE(j["steps"].size() == 2);
+  CHECK(j["steps"][0]["action"] == "remove-file");
+  CHECK(j["steps"][1]["action"] == "write-file");
+  CHECK(j["steps"][1]["target"] == "/etc/mdevctl.d/0000:af:00.0/" + running);
+  CHECK(j["steps"][1]["status"] == "done");
+  CHECK_FALSE(fs::exists(defs / other));
+  CHECK(read(defs / running) ==
+        "{\n  \"mdev_type\": \"nvidia-230\",\n  \"start\": \"auto\",\n  \"attrs\": []\n}");
+
+  auto again = run_cli({"--sysfs-root", root, "--json", "apply", "-f", write_profile(1)});
+  CHECK(again.status == 0);
+  auto k = nlohmann::json::parse(again.out);
+  CHECK(k["changed"] == false);
+  CHECK(k["steps"].empty());
+  CHECK(k["notes"] ==
+        nlohmann::json::array({"0000:af:00.0: GRID T4-1Q (nvidia-230): no change (1 running)"}));
+  auto text = run_cli({"--sysfs-root", root, "apply", "-f", write_profile(1)});
+  CHECK(text.out ==
+        "note: 0000:af:00.0: GRID T4-1Q (nvidia-230): no change (1 running)\nno changes\n");
+
+  // count 0 removes the running instance: refused, nothing written.
+  auto before = test::tree_digest(host.path());
+  auto refused = run_cli({"--sysfs-root", root, "apply", "-f", write_profile(0)});
+  CHECK(refused.status == 3);
+  CHECK_THAT(refused.err, Catch::Contains("removes 1 running instance (" + running +
+                                          "); pass --allow-disruption"));
+  std::error_code ec;
+  fs::remove(host.path() / "p0.yaml", ec);
+  CHECK(test::tree_digest(host.path()) == before);
 }

@@ -1,7 +1,10 @@
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include <catch2/catch.hpp>
 
+#include "helpers.hpp"
 #include "sriov/executor.hpp"
 
 using namespace sriov;
@@ -84,4 +87,38 @@ TEST_CASE("an undo that fails is reported as rollback-incomplete", "[executor]")
   CHECK(report.status[1] == StepStatus::undone);
   CHECK_THAT(report.error->message,
              Catch::Contains("NOT undone, still applied: set VF count of pf: 0 -> 0: writing 0: Device or resource busy."));
+}
+
+TEST_CASE("mdev steps: a held instance is not removed, one already there is not created",
+          "[executor][gpus]") {
+  namespace fs = std::filesystem;
+  // gpu-t4 runs c0ffee00-... (GRID T4-1Q) in IOMMU group 5.
+  test::ScratchHost host("gpu-t4");
+  Sysfs sysfs(host.path());
+  KernelRunner runner(sysfs, {});
+  const std::string uuid = "c0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e01";
+  const std::string types =
+      "/sys/devices/pci0000:ae/0000:ae:00.0/0000:af:00.0/mdev_supported_types";
+  fs::create_directories(host.path() / "proc/4242/fd");
+  std::ofstream(host.path() / "proc/4242/comm") << "qemu-system-x86\n";
+  fs::create_symlink("/dev/vfio/5", host.path() / "proc/4242/fd/7");
+
+  Step remove = RemoveMdev{"0000:af:00.0", "nvidia-230", types + "/nvidia-230", uuid};
+  auto refused = runner.apply(remove);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == Errc::refused);
+  CHECK(refused.error().message == "refusing to remove mdev " + uuid +
+                                       ": pid 4242 (qemu-system-x86) holds /dev/vfio/5; "
+                                       "the kernel would block until it lets go");
+  CHECK(*sysfs.read("/sys/bus/mdev/devices/" + uuid + "/remove") == "");  // not written
+
+  // Created meanwhile (mdevctl's udev rule starting a definition): nothing to write.
+  Step same = CreateMdev{"0000:af:00.0", "nvidia-230", types + "/nvidia-230", uuid};
+  CHECK(runner.apply(same));
+  CHECK(*sysfs.read(types + "/nvidia-230/create") == "");
+  // The same UUID as another type is the kernel's EEXIST to report: the write happens (a
+  // fixture tree does not answer EEXIST, so only the write is checked).
+  Step other = CreateMdev{"0000:af:00.0", "nvidia-231", types + "/nvidia-231", uuid};
+  (void)runner.apply(other);
+  CHECK(*sysfs.read(types + "/nvidia-231/create") == uuid);
 }

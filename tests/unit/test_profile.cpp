@@ -5,10 +5,13 @@
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
+#include "mdev/profile.hpp"
 #include "sriov/host_lock.hpp"
 #include "sriov/journal.hpp"
 #include "sriov/planner.hpp"
 #include "sriov/profile.hpp"
+#include "sriov/size.hpp"
+#include "sriov/uuid.hpp"
 
 using namespace sriov;
 namespace fs = std::filesystem;
@@ -133,6 +136,129 @@ nics:
   CHECK_THAT(version.error().message, Catch::Contains("v.yaml:1:10: version 2 is not supported"));
 }
 
+TEST_CASE("gpus entries parse into plain data", "[profile][gpus]") {
+  auto p = parse(R"(version: 1
+gpus:
+  - gpu: af:00.0
+    type: GRID T4-1Q
+    count: 4
+    start: auto
+    uuids: ["C0FFEE00-7A3E-4D2B-9A51-2F6F3C3D1E02", 0c0ffee0-7a3e-4d2b-9a51-2f6f3c3d1e03]
+  - match: {vendor-id: "10de", device-id: "0x26b9"}
+    framebuffer: 4GiB
+    count: 0
+  - {gpu: mbochs, framebuffer: 64M, count: 2, start: manual}
+  - {gpu: "0000:ca:00.0", type: 1158, count: 1}
+)");
+  REQUIRE(p.gpus.size() == 4);
+  const auto& t4 = p.gpus[0];
+  CHECK(t4.pos.str() == "p.yaml:3:5");
+  CHECK(t4.select.gpu == "af:00.0");
+  CHECK(t4.type == "GRID T4-1Q");
+  CHECK_FALSE(t4.framebuffer);
+  CHECK(t4.count == 4);
+  CHECK(t4.count_pos.str() == "p.yaml:5:12");
+  CHECK(t4.autostart == true);
+  REQUIRE(t4.uuids.size() == 2);
+  CHECK(t4.uuids[0].uuid == "c0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e02");  // canonical
+  CHECK(t4.uuids[1].pos.str() == "p.yaml:7:53");
+  const auto& l40s = p.gpus[1];
+  CHECK(l40s.select.vendor_id == 0x10de);
+  CHECK(l40s.select.str() == "match {vendor-id: 10de, device-id: 26b9}");
+  CHECK(l40s.framebuffer == 4 * kGiB);
+  CHECK(l40s.type_pos.str() == "p.yaml:9:18");
+  CHECK(l40s.count == 0);
+  CHECK_FALSE(l40s.autostart);  // transient
+  CHECK(p.gpus[2].framebuffer == 64 * kMiB);
+  CHECK(p.gpus[2].autostart == false);
+  CHECK(p.gpus[3].type == "1158");
+  CHECK(parse("version: 1\ngpus: []\n").gpus.empty());
+}
+
+TEST_CASE("gpus entries are as strict as nics entries", "[profile][gpus]") {
+  auto p = parse_profile(R"(version: 1
+gpus:
+  - gpu: af:00.0
+    type: GRID T4-1Q
+    framebuffer: 1G
+    count: 1
+    colour: green
+  - match: {vendor-id: "10de", driver: nvidia}
+    count: 4097
+  - gpu: mbochs
+    match: {device-id: "1111"}
+    framebuffer: 64
+    count: -1
+    start: boot
+  - gpu: mbochs
+    type: mbochs-small
+    count: 1
+    uuids: ["not-a-uuid", "6d1b2c3d-1111-4000-8000-000000000001", "6D1B2C3D-1111-4000-8000-000000000001"]
+  - match: {}
+    type: x
+    count: 0
+    uuids: ["6d1b2c3d-1111-4000-8000-000000000002"]
+  - type: ""
+    count: 2
+    uuids: "6d1b2c3d-1111-4000-8000-000000000003"
+)",
+                         "gpus.yaml");
+  REQUIRE_FALSE(p);
+  CHECK(p.error().code == Errc::invalid_input);
+  const auto& m = p.error().message;
+  INFO(m);
+  for (const char* line : {
+           "gpus.yaml:5:18: give type or framebuffer, not both",
+           "gpus.yaml:7:5: unknown key 'colour' in a gpus entry (allowed: count, framebuffer, "
+           "gpu, match, start, type, uuids)",
+           "gpus.yaml:8:32: unknown key 'driver' in match (allowed: device-id, vendor-id)",
+           "gpus.yaml:8:5: gpus entry needs type (a vGPU type id or name) or framebuffer (a size "
+           "such as 4G)",
+           "gpus.yaml:9:12: count: '4097' is not a number in 0-4096",
+           "gpus.yaml:11:12: give gpu or match, not both",
+           "gpus.yaml:12:18: framebuffer: invalid size '64': no unit",
+           "gpus.yaml:13:12: count: '-1' is not a number in 0-4096",
+           "gpus.yaml:14:12: start: 'boot' is not auto or manual",
+           "gpus.yaml:18:13: uuids: invalid UUID 'not-a-uuid'",
+           "gpus.yaml:18:67: uuids: 6d1b2c3d-1111-4000-8000-000000000001 is also given at "
+           "gpus.yaml:18:27",
+           "gpus.yaml:19:12: match needs vendor-id, device-id or both",
+           "gpus.yaml:22:12: 1 uuids for count 0: at most one per instance",
+           "gpus.yaml:23:5: gpus entry needs gpu (PCI address, or mdev parent name such as "
+           "mbochs) or match",
+           "gpus.yaml:23:11: type must not be empty",
+           "gpus.yaml:25:12: uuids must be a list of UUIDs",
+       })
+    CHECK_THAT(m, Catch::Contains(line));
+  CHECK_THAT(m, Catch::StartsWith("the profile has 16 errors:\n"));
+  auto not_list = parse_profile("version: 1\ngpus: {gpu: mbochs}\n", "g.yaml");
+  REQUIRE_FALSE(not_list);
+  CHECK_THAT(not_list.error().message,
+             Catch::Contains("g.yaml:2:7: gpus must be a list of entries"));
+  auto missing = parse_profile("version: 1\ngpus:\n  - {gpu: mbochs, type: x}\n", "c.yaml");
+  REQUIRE_FALSE(missing);
+  CHECK_THAT(missing.error().message,
+             Catch::Contains("c.yaml:3:5: gpus entry without count (instances per GPU; 0 for "
+                             "none of this type)"));
+}
+
+TEST_CASE("a UUID given by two gpus entries, in one file or two, is an error", "[profile][gpus]") {
+  test::ScratchHost host("gpu-t4");
+  auto dir = host.path() / "profiles.d";
+  fs::create_directories(dir);
+  const std::string u = "6d1b2c3d-1111-4000-8000-000000000001";
+  auto entry = [&](const std::string& gpu) {
+    return "version: 1\ngpus:\n  - {gpu: " + gpu + ", type: x, count: 1, uuids: [" + u + "]}\n";
+  };
+  std::ofstream(dir / "10-a.yaml") << entry("mbochs");
+  std::ofstream(dir / "20-b.yaml") << entry("af:00.0");
+  auto p = load_profile(dir.string());
+  REQUIRE_FALSE(p);
+  CHECK_THAT(p.error().message, Catch::Contains((dir / "20-b.yaml").string() + ":3:47: uuids: " +
+                                                u + " is also given by the entry with " +
+                                                (dir / "10-a.yaml").string() + ":3:46"));
+}
+
 TEST_CASE("a directory of profiles is read in name order and merged", "[profile]") {
   test::ScratchHost host("x710");
   auto dir = host.path() / "profiles.d";
@@ -239,7 +365,7 @@ nics:
 }
 
 TEST_CASE("every example profile parses and plans on the fixture host it names", "[profile]") {
-  size_t seen = 0;
+  size_t seen = 0, with_gpus = 0;
   for (const auto& entry : fs::directory_iterator(SRIOV_PROFILES_DIR)) {
     if (entry.path().extension() != ".yaml") continue;
     ++seen;
@@ -253,11 +379,23 @@ TEST_CASE("every example profile parses and plans on the fixture host it names",
     Sysfs sysfs(test::fixture(m[1]));
     auto inv = Inventory::scan(sysfs, false);
     REQUIRE(inv);
-    auto plan = plan_profile(sysfs, *inv, *profile, nullptr, {true});
+    // As sriovctl plans it: the nics, then the gpus.
+    std::vector<ProfileDraft> parts;
+    parts.push_back(draft_nics_plan(sysfs, *inv, *profile, nullptr, {true}));
+    if (!profile->gpus.empty()) {
+      auto view = mdev::read_gpu_host_view(sysfs);
+      REQUIRE(view);
+      parts.push_back(mdev::draft_gpus_plan(
+          *view, *profile,
+          {true, [] { return Uuid::random().map([](const Uuid& u) { return u.str(); }); }}));
+      ++with_gpus;
+    }
+    auto plan = finish_profile_plan(std::move(parts), *profile);
     if (!plan) FAIL(plan.error().message);
     CHECK(!plan->empty());
   }
-  CHECK(seen >= 3);
+  CHECK(seen >= 4);
+  CHECK(with_gpus >= 1);
 }
 
 TEST_CASE("the host lock names its holder and times out", "[profile]") {
@@ -296,7 +434,7 @@ TEST_CASE("the journal round-trips every step and recovery undoes the started on
   v.deferred.push_back({5, cfg, 3});
   plan.steps.push_back(v);
   plan.steps.push_back(CreateMdev{"mbochs", "mbochs-small", "/sys/x", "u-u-i-d"});
-  plan.steps.push_back(WriteConfigFile{"/etc/f", std::nullopt, std::string("{}"), "def"});
+  plan.steps.push_back(WriteConfigFile{"/etc/f", std::nullopt, std::string("{}"), "def", "mbochs"});
   auto journal = Journal::begin(sysfs, "sriovctl apply -f p", plan);
   REQUIRE(journal);
   REQUIRE(journal->step_done(1, plan));
@@ -313,6 +451,7 @@ TEST_CASE("the journal round-trips every step and recovery undoes the started on
   CHECK(std::get<SetVfSettings>(run.plan.steps[3]).changes[0].after.spoofchk == true);
   CHECK(std::get<SetVfSettings>(run.plan.steps[3]).deferred[0].config.mac_from->str() ==
         "02:00:00:00:00:10");
+  CHECK(std::get<WriteConfigFile>(run.plan.steps[5]).group == "mbochs");
 
   struct Recorder : StepRunner {
     std::vector<std::string> undone;

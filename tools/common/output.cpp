@@ -124,6 +124,28 @@ json plan_json(const std::string& command, const sriov::Plan& plan, bool dry_run
   return j;
 }
 
+namespace {
+
+// A value as one line of the text plan: "\n" (clearing driver_override) shown as such, a file
+// of several lines (an mdevctl definition) with its lines joined; JSON keeps the exact value.
+std::string one_line(const std::string& value) {
+  if (value == "\n") return "\"\\n\"";
+  if (value.find('\n') == std::string::npos) return value;
+  std::string out;
+  size_t start = 0;
+  while (start <= value.size()) {
+    size_t end = value.find('\n', start);
+    if (end == std::string::npos) end = value.size();
+    std::string_view line(value.data() + start, end - start);
+    while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+    if (!line.empty()) out += (out.empty() ? "" : " ") + std::string(line);
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
 void print_plan_text(const Output& o, const sriov::Plan& plan) {
   if (!plan.summary.empty()) o.out << "plan: " << plan.summary << "\n";
   // Steps are grouped under their PF when a plan spans several (profiles).
@@ -140,7 +162,7 @@ void print_plan_text(const Output& o, const sriov::Plan& plan) {
     o.out << fmt::format("  {}. {}{}\n", i + 1, sriov::describe(step),
                          d.empty() ? "" : "  [" + d + "]");
     for (const auto& w : sriov::planned_writes(step))
-      o.out << fmt::format("       write {} > {}\n", w.value == "\n" ? "\"\\n\"" : w.value, w.path);
+      o.out << fmt::format("       write {} > {}\n", one_line(w.value), w.path);
   }
   for (const auto& note : plan.notes) o.out << "note: " << note << "\n";
   if (plan.steps.empty()) o.out << "no changes\n";

@@ -1,14 +1,17 @@
-// sriovctl plan -f PROFILE / sriovctl apply -f PROFILE: make the host match a profile.
+// sriovctl plan -f PROFILE / sriovctl apply -f PROFILE: make the host match a profile. The
+// nics and the gpus entries are planned apart (libsriov, libmdev) and run as one plan.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <memory>
 
 #include "cli.hpp"
+#include "mdev/profile.hpp"
 #include "sriov/inventory.hpp"
 #include "sriov/link_backend.hpp"
 #include "sriov/planner.hpp"
 #include "sriov/profile.hpp"
+#include "sriov/uuid.hpp"
 #include "sriov/wait.hpp"
 
 namespace sriovctl {
@@ -21,8 +24,8 @@ struct ApplyArgs {
   double wait_seconds = 0;
 };
 
-// PFs whose driver appears late (module loaded by udev after this runs at boot): wait until
-// every PF the profile names or matches is there, or the time is up.
+// PFs and GPUs whose driver appears late (module loaded by udev after this runs at boot): wait
+// until every PF and GPU the profile names or matches is there, or the time is up.
 void wait_for_devices(Context& ctx, const sriov::Profile& profile, double seconds) {
   auto all_present = [&] {
     auto inv = sriov::Inventory::scan(ctx.sysfs, false);
@@ -37,13 +40,38 @@ void wait_for_devices(Context& ctx, const sriov::Profile& profile, double second
                        [&](const auto& pf) { return sriov::matches(nic.select, pf); }))
         return false;
     }
-    return true;
+    if (profile.gpus.empty()) return true;
+    auto host = mdev::scan_vgpu_host(ctx.sysfs);
+    return host && mdev::profile_gpus_present(*host, profile);
   };
   if (!sriov::wait_until(ctx.sysfs, all_present,
                               std::chrono::milliseconds(static_cast<long>(seconds * 1000))))
-    ctx.out.warn(fmt::format("not every PF of the profile appeared within {:g} s; planning with "
-                             "what is there",
-                             seconds));
+    ctx.out.warn(
+        fmt::format("not every {} of the profile appeared within {:g} s; planning with "
+                    "what is there",
+                    profile.gpus.empty() ? "PF" : "PF and GPU", seconds));
+}
+
+sriov::Result<std::string> fresh_uuid() {
+  auto u = sriov::Uuid::random();
+  if (!u) return tl::unexpected(u.error());
+  return u->str();
+}
+
+// One plan for the whole profile: the NIC steps, then the GPU steps (read only when the
+// profile has gpus entries).
+sriov::Result<sriov::Plan> plan_profile(Context& ctx, const sriov::Profile& profile,
+                                        const sriov::Inventory& inventory, sriov::LinkBackend* link,
+                                        bool allow_disruption) {
+  std::vector<sriov::ProfileDraft> parts;
+  parts.push_back(sriov::draft_nics_plan(ctx.sysfs, inventory, profile, link, {allow_disruption}));
+  if (!profile.gpus.empty()) {
+    auto view = mdev::read_gpu_host_view(ctx.sysfs);
+    if (!view) return tl::unexpected(view.error());
+    for (const auto& w : view->warnings) ctx.out.warn(w);
+    parts.push_back(mdev::draft_gpus_plan(*view, profile, {allow_disruption, fresh_uuid}));
+  }
+  return sriov::finish_profile_plan(std::move(parts), profile);
 }
 
 int run_apply(Context& ctx, const ApplyArgs& args, bool plan_only) {
@@ -58,8 +86,8 @@ int run_apply(Context& ctx, const ApplyArgs& args, bool plan_only) {
   std::unique_ptr<sriov::LinkBackend> link;
   if (ctx.sysfs.live()) link = sriov::make_netlink_backend();
   // plan shows every step with what it disrupts; apply refuses disruption unless allowed.
-  sriov::ProfileRequest request{plan_only || args.allow_disruption};
-  auto plan = sriov::plan_profile(ctx.sysfs, *loaded.inventory, *profile, link.get(), request);
+  auto plan = plan_profile(ctx, *profile, *loaded.inventory, link.get(),
+                           plan_only || args.allow_disruption);
   return run_plan(ctx, plan_only ? "plan" : "apply", std::move(plan), dry_run, link.get());
 }
 
@@ -85,9 +113,12 @@ void add_apply(CLI::App& app, Runner& selected) {
       ->type_name("PROFILE");
   apply->add_flag("--dry-run", args->dry_run, "Print the plan and write nothing");
   apply->add_flag("--allow-disruption", args->allow_disruption,
-                  "Allow steps that destroy VFs or move VFs off their driver");
-  apply->add_option("--wait-for-devices", args->wait_seconds,
-                    "Wait up to SECONDS for the profile's PFs to appear (boot: late drivers)")
+                  "Allow steps that destroy VFs or vGPUs, move VFs off their driver or change a "
+                  "GPU's vGPU type");
+  apply
+      ->add_option("--wait-for-devices", args->wait_seconds,
+                   "Wait up to SECONDS for the profile's PFs and GPUs to appear (boot: late "
+                   "drivers)")
       ->type_name("SECONDS")
       ->check(CLI::Range(0.0, 3600.0));
   apply->callback([&selected, args] {

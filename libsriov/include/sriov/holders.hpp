@@ -16,8 +16,20 @@ struct Holder {
   std::string path;       // the device file it holds, e.g. /dev/vfio/61
 };
 
+// Scans <root>/proc/*/fd for links to any of these device files.
+std::vector<Holder> find_holders(const Sysfs& sysfs, const std::set<std::string>& device_files);
+
 // Scans <root>/proc/*/fd for links to /dev/vfio/<group> of the given IOMMU groups.
 std::vector<Holder> find_vfio_holders(const Sysfs& sysfs, const std::set<unsigned>& groups);
+
+// The VFIO files through which a device can be held: /dev/vfio/<group> (its iommu_group link)
+// and /dev/vfio/devices/vfioN (its vfio-dev/ directory, kernels 6.2+). Empty: none.
+std::set<std::string> vfio_device_files(const Sysfs& sysfs, const std::string& device_path);
+
+// Who holds one device (a PCI VF, an mdev under /sys/bus/mdev/devices) open through VFIO: its
+// group file /dev/vfio/<group> (the device's iommu_group link) or its VFIO device file
+// /dev/vfio/devices/vfioN (the device's vfio-dev/ directory, kernels 6.2+).
+std::vector<Holder> find_device_holders(const Sysfs& sysfs, const std::string& device_path);
 
 // "pid 4242 (qemu-system-x86) holds /dev/vfio/61"
 std::string describe(const Holder& holder);

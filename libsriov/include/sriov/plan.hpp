@@ -75,7 +75,8 @@ struct SetVgpuType {
 struct WriteConfigFile {
   std::string path;
   std::optional<std::string> from, to;
-  std::string what;  // "mdevctl definition of 1f0e...", for messages
+  std::string what;   // "mdevctl definition of 1f0e...", for messages
+  std::string group;  // what the file belongs to, for grouping ("mbochs"); empty: `what`
 };
 
 // VF settings of one PF over rtnetlink: every VF that differs, in as few RTM_SETLINK messages

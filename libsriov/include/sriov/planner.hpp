@@ -63,14 +63,32 @@ Status check_set_request(const PhysicalFunction& pf, const std::vector<unsigned>
 namespace sriov {
 
 struct ProfileRequest {
-  bool allow_disruption = false;  // destroying VFs or moving VFs off their driver
+  bool allow_disruption = false;  // destroying VFs or vGPUs, moving VFs off their driver
 };
 
-// The steps that make the host match a profile, grouped by PF in profile order: VF count and
-// autoprobe, then VF settings (before any driver sees the VF), then drivers. Problems that
-// need the host (unknown PF, num-vfs above sriov_totalvfs, missing driver, one PF in two
-// entries) are file:line:col errors; disruptive steps without allow_disruption are refused.
-// link reads the settings of VFs that exist (nullptr: compared when the steps run).
+// One part of a profile's plan (its nics, or its gpus through libmdev's mdev/profile.hpp)
+// before it is judged: the steps, the notes, the problems (file:line:col errors that need the
+// host) and the refusals (disruption not allowed, devices held open).
+struct ProfileDraft {
+  Plan plan;
+  std::vector<std::string> problems, refusals;
+};
+
+// The nics part: the steps that make the host's PFs match the profile, grouped by PF in
+// profile order: VF count and autoprobe, then VF settings (before any driver sees the VF),
+// then drivers. Problems that need the host (unknown PF, num-vfs above sriov_totalvfs,
+// missing driver, one PF in two entries) are file:line:col errors; disruptive steps without
+// allow_disruption are refused. link reads the settings of VFs that exist (nullptr: compared
+// when the steps run).
+ProfileDraft draft_nics_plan(const Sysfs& sysfs, const Inventory& inventory, const Profile& profile,
+                             LinkBackend* link, const ProfileRequest& request);
+
+// Joins the parts, in order, into one plan: problems first (Errc::invalid_input, every one of
+// every part), else refusals (Errc::refused, every one), else the steps of all parts with the
+// summary "apply <files>".
+Result<Plan> finish_profile_plan(std::vector<ProfileDraft> parts, const Profile& profile);
+
+// draft_nics_plan + finish_profile_plan: the plan of a profile's nics.
 Result<Plan> plan_profile(const Sysfs& sysfs, const Inventory& inventory, const Profile& profile,
                           LinkBackend* link, const ProfileRequest& request);
 

@@ -24,6 +24,7 @@ struct Definition {
   bool autostart = false;  // "start": "auto"
   Facts attrs;             // written to /sys/bus/mdev/devices/<uuid>/<attr> after creation
   std::string path;        // host path of the file
+  std::string content;     // the file as read_definitions read it (to put it back on undo)
 };
 
 std::string definition_path(std::string_view parent, std::string_view uuid);

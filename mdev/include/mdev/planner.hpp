@@ -42,6 +42,10 @@ struct VgpuPlan {
 
 sriov::Result<VgpuPlan> plan_create(const VgpuHost& host, const VgpuRequest& request);
 
+// The step that removes one instance: RemoveMdev, or the VF's current_vgpu_type back to 0.
+// Instances that are not vgpuctl's to remove (Intel xe VFs) are Errc::unsupported.
+sriov::Result<sriov::Step> remove_step(const Gpu& gpu, const VgpuInstance& instance);
+
 // Removes instances by UUID or VF address (NVIDIA vendor VFIO). Unknown ids are an error.
 sriov::Result<sriov::Plan> plan_remove(const VgpuHost& host, const std::vector<std::string>& ids);
 // Removes every instance on a GPU or slot.

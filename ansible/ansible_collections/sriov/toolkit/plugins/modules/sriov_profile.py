@@ -37,7 +37,7 @@ options:
   profile:
     description:
       - The profile itself, as a dictionary with the keys of a profile file
-        (C(version), C(nics), ...), spelled as in sriov-profile(5), such as
+        (C(version), C(nics), C(gpus)), spelled as in sriov-profile(5), such as
         C(num-vfs), C(drivers-autoprobe), C(mac-from), C(vlan-id) and so on.
       - The module writes it as YAML to a temporary file on the target,
         readable by root only (mode 0600), and removes the file afterwards.
@@ -65,11 +65,12 @@ options:
   allow_disruption:
     description:
       - Allow steps that destroy VFs (any change of the VF count of a PF
-        that already has VFs) or move a VF off its current driver.
+        that already has VFs), move a VF off its current driver, or remove
+        vGPU instances (a lower C(count), a GPU's type change).
       - Without it, C(sriovctl apply) refuses a plan with such a step and
         writes nothing; the task fails with the refusal, which lists what
-        would be destroyed or moved. VFs a process such as a virtual
-        machine holds open are refused even with it.
+        would be destroyed or moved. VFs and vGPU instances a process such
+        as a virtual machine holds open are refused even with it.
       - In check mode nothing is refused; a disruptive step gives a
         warning when this option is not set.
     type: bool

@@ -1,18 +1,18 @@
-#include "mdev/size.hpp"
+#include "sriov/size.hpp"
 
 #include <fmt/format.h>
 
 #include <cctype>
 #include <charconv>
 
-namespace mdev {
+namespace sriov {
 
-sriov::Result<uint64_t> parse_size(std::string_view text) {
+Result<uint64_t> parse_size(std::string_view text) {
   auto bad = [&](const std::string& why) {
-    return sriov::fail(sriov::Errc::invalid_input,
-                       fmt::format("invalid size '{}': {} (write a whole number and a unit: "
-                                   "512M, 4G, 4GiB, 1024MiB; units are powers of 1024)",
-                                   text, why));
+    return fail(Errc::invalid_input,
+                fmt::format("invalid size '{}': {} (write a whole number and a unit: 512M, 4G, "
+                            "4GiB, 1024MiB; units are powers of 1024)",
+                            text, why));
   };
   size_t digits = 0;
   while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
@@ -64,4 +64,4 @@ std::string format_size(uint64_t bytes) {
   return fmt::format("{} B", bytes);
 }
 
-}  // namespace mdev
+}  // namespace sriov
