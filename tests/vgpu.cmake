@@ -11,7 +11,7 @@ add_executable(vgpu_tests
   unit/vgpu/test_cli.cpp
 )
 target_include_directories(vgpu_tests PRIVATE unit unit/vgpu)
-target_link_libraries(vgpu_tests PRIVATE vgpuctl_cli Catch2::Catch2 fmt::fmt)
+target_link_libraries(vgpu_tests PRIVATE vgpuctl_cli Catch2::Catch2 fmt::fmt-header-only)
 target_compile_definitions(vgpu_tests PRIVATE
   SRIOV_GOLDEN_DIR="${CMAKE_CURRENT_SOURCE_DIR}/golden")
 catch_discover_tests(vgpu_tests
