@@ -187,11 +187,12 @@ std::vector<Write> planned_writes(const Step& step) {
                              fmt::format("VF {}: {}", d.index,
                                          describe_config(d.config, d.mac_offset))});
             auto chunks = chunk_changes(v.changes);
-            for (size_t i = 0; i < chunks.size(); ++i)
+            for (size_t i = 0; i < chunks.size(); ++i) {
+              auto message = fmt::format("rtnetlink RTM_SETLINK {} (message {} of {})", v.ifname,
+                                         i + 1, chunks.size());
               for (const auto& c : chunks[i])
-                w.push_back({fmt::format("rtnetlink RTM_SETLINK {} (message {} of {})", v.ifname,
-                                         i + 1, chunks.size()),
-                             fmt::format("VF {}: {}", c.index, describe_change(c))});
+                w.push_back({message, "VF " + std::to_string(c.index) + ": " + describe_change(c)});
+            }
             return w;
           }},
       step);

@@ -214,10 +214,13 @@ std::string describe_config(const VfConfig& c, unsigned mac_offset) {
 }
 
 std::string describe_change(const VfChange& ch) {
-  std::vector<std::string> parts;
+  // Appended by hand, not formatted: plans, journals and reports describe every VF.
+  std::string out;
   const auto &b = ch.before, &a = ch.after;
   auto add = [&](std::string_view key, const std::string& from, const std::string& to) {
-    if (from != to) parts.push_back(fmt::format("{} {} -> {}", key, from, to));
+    if (from == to) return;
+    if (!out.empty()) out += ", ";
+    out.append(key).append(" ").append(from).append(" -> ").append(to);
   };
   if (ch.fields & kFieldMac) add("mac", b.mac.str(), a.mac.str());
   if (ch.fields & kFieldVlan) {
@@ -234,7 +237,7 @@ std::string describe_change(const VfChange& ch) {
     add("link-state", std::string(name(b.link_state)), std::string(name(a.link_state)));
   if (ch.fields & kFieldQueryRss) add("query-rss", on_off(b.query_rss), on_off(a.query_rss));
   if (ch.fields & kFieldTrust) add("trust", on_off(b.trust), on_off(a.trust));
-  return fmt::format("{}", fmt::join(parts, ", "));
+  return out;
 }
 
 std::vector<std::string> verify(const VfChange& ch, const VfSettings& now) {

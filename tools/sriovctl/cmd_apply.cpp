@@ -97,30 +97,34 @@ void add_apply(CLI::App& app, Runner& selected) {
   auto plan_args = std::make_shared<ApplyArgs>();
   auto* plan = app.add_subcommand(
       "plan", "Print the steps that would make the host match a profile, with what each disrupts");
-  plan->add_option("-f,--file", plan_args->profile,
-                   "Profile: a YAML file, or a directory of *.yaml/*.yml files (sriov-profile(5))")
-      ->required()
-      ->type_name("PROFILE");
+  tools::declare_when_used(plan, [=] {
+    plan->add_option("-f,--file", plan_args->profile,
+                     "Profile: a YAML file, or a directory of *.yaml/*.yml files (sriov-profile(5))")
+        ->required()
+        ->type_name("PROFILE");
+  });
   plan->callback([&selected, plan_args] {
     selected = [plan_args](Context& c) { return run_apply(c, *plan_args, true); };
   });
 
   auto args = std::make_shared<ApplyArgs>();
   auto* apply = app.add_subcommand("apply", "Make the host match a profile (idempotent)");
-  apply->add_option("-f,--file", args->profile,
-                    "Profile: a YAML file, or a directory of *.yaml/*.yml files (sriov-profile(5))")
-      ->required()
-      ->type_name("PROFILE");
-  apply->add_flag("--dry-run", args->dry_run, "Print the plan and write nothing");
-  apply->add_flag("--allow-disruption", args->allow_disruption,
-                  "Allow steps that destroy VFs or vGPUs, move VFs off their driver or change a "
-                  "GPU's vGPU type");
-  apply
-      ->add_option("--wait-for-devices", args->wait_seconds,
-                   "Wait up to SECONDS for the profile's PFs and GPUs to appear (boot: late "
-                   "drivers)")
-      ->type_name("SECONDS")
-      ->check(CLI::Range(0.0, 3600.0));
+  tools::declare_when_used(apply, [=] {
+    apply->add_option("-f,--file", args->profile,
+                      "Profile: a YAML file, or a directory of *.yaml/*.yml files (sriov-profile(5))")
+        ->required()
+        ->type_name("PROFILE");
+    apply->add_flag("--dry-run", args->dry_run, "Print the plan and write nothing");
+    apply->add_flag("--allow-disruption", args->allow_disruption,
+                    "Allow steps that destroy VFs or vGPUs, move VFs off their driver or change a "
+                    "GPU's vGPU type");
+    apply
+        ->add_option("--wait-for-devices", args->wait_seconds,
+                     "Wait up to SECONDS for the profile's PFs and GPUs to appear (boot: late "
+                     "drivers)")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(0.0, 3600.0));
+  });
   apply->callback([&selected, args] {
     selected = [args](Context& c) { return run_apply(c, *args, false); };
   });

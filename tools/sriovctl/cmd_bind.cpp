@@ -43,19 +43,23 @@ constexpr const char* kSpecHelp =
 void add_bind(CLI::App& app, Runner& selected) {
   auto bind_args = std::make_shared<BindArgs>();
   auto* bind = app.add_subcommand("bind", "Bind VFs to a driver (e.g. vfio-pci)");
-  bind->add_option("VFSPEC", bind_args->spec, kSpecHelp)->required();
-  bind->add_option("--driver", bind_args->driver, "Driver to bind the VFs to")
-      ->required()
-      ->type_name("DRV");
-  bind->add_flag("--dry-run", bind_args->dry_run, "Print the plan and write nothing");
+  tools::declare_when_used(bind, [=] {
+    bind->add_option("VFSPEC", bind_args->spec, kSpecHelp)->required();
+    bind->add_option("--driver", bind_args->driver, "Driver to bind the VFs to")
+        ->required()
+        ->type_name("DRV");
+    bind->add_flag("--dry-run", bind_args->dry_run, "Print the plan and write nothing");
+  });
   bind->callback([&selected, bind_args] {
     selected = [bind_args](Context& c) { return run_bind(c, *bind_args, false); };
   });
 
   auto unbind_args = std::make_shared<BindArgs>();
   auto* unbind = app.add_subcommand("unbind", "Unbind VFs from their driver and leave them free");
-  unbind->add_option("VFSPEC", unbind_args->spec, kSpecHelp)->required();
-  unbind->add_flag("--dry-run", unbind_args->dry_run, "Print the plan and write nothing");
+  tools::declare_when_used(unbind, [=] {
+    unbind->add_option("VFSPEC", unbind_args->spec, kSpecHelp)->required();
+    unbind->add_flag("--dry-run", unbind_args->dry_run, "Print the plan and write nothing");
+  });
   unbind->callback([&selected, unbind_args] {
     selected = [unbind_args](Context& c) { return run_bind(c, *unbind_args, true); };
   });

@@ -39,15 +39,17 @@ int run_create(Context& ctx, const CreateArgs& args) {
 void add_create(CLI::App& app, Runner& selected) {
   auto* cmd = app.add_subcommand("create", "Create N VFs on a PF (0 destroys them)");
   auto args = std::make_shared<CreateArgs>();
-  cmd->add_option("PF", args->pf, "PCI address, netdev name or device name (netdevsim1) of the PF")->required();
-  cmd->add_option("N", args->count, "Number of VFs")->required()->check(CLI::Range(0, 65535));
-  cmd->add_flag("--no-autoprobe", args->no_autoprobe,
-                "Set sriov_drivers_autoprobe to 0 first, so no driver claims the new VFs");
-  cmd->add_option("--driver", args->driver, "Bind every VF to DRV (e.g. vfio-pci)")
-      ->type_name("DRV");
-  cmd->add_flag("--force", args->force,
-                "Allow changing a nonzero VF count, which destroys every existing VF");
-  cmd->add_flag("--dry-run", args->dry_run, "Print the plan and write nothing");
+  tools::declare_when_used(cmd, [=] {
+    cmd->add_option("PF", args->pf, "PCI address, netdev name or device name (netdevsim1) of the PF")->required();
+    cmd->add_option("N", args->count, "Number of VFs")->required()->check(CLI::Range(0, 65535));
+    cmd->add_flag("--no-autoprobe", args->no_autoprobe,
+                  "Set sriov_drivers_autoprobe to 0 first, so no driver claims the new VFs");
+    cmd->add_option("--driver", args->driver, "Bind every VF to DRV (e.g. vfio-pci)")
+        ->type_name("DRV");
+    cmd->add_flag("--force", args->force,
+                  "Allow changing a nonzero VF count, which destroys every existing VF");
+    cmd->add_flag("--dry-run", args->dry_run, "Print the plan and write nothing");
+  });
   cmd->callback([&selected, args] {
     selected = [args](Context& c) { return run_create(c, *args); };
   });

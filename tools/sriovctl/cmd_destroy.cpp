@@ -31,9 +31,11 @@ int run_destroy(Context& ctx, const DestroyArgs& args) {
 void add_destroy(CLI::App& app, Runner& selected) {
   auto* cmd = app.add_subcommand("destroy", "Destroy every VF of a PF (set the VF count to 0)");
   auto args = std::make_shared<DestroyArgs>();
-  cmd->add_option("PF", args->pf, "PCI address, netdev name or device name (netdevsim1) of the PF")->required();
-  cmd->add_flag("--force", args->force, "Destroy even VFs bound to vfio-pci (not ones in use)");
-  cmd->add_flag("--dry-run", args->dry_run, "Print the plan and write nothing");
+  tools::declare_when_used(cmd, [=] {
+    cmd->add_option("PF", args->pf, "PCI address, netdev name or device name (netdevsim1) of the PF")->required();
+    cmd->add_flag("--force", args->force, "Destroy even VFs bound to vfio-pci (not ones in use)");
+    cmd->add_flag("--dry-run", args->dry_run, "Print the plan and write nothing");
+  });
   cmd->callback([&selected, args] {
     selected = [args](Context& c) { return run_destroy(c, *args); };
   });

@@ -53,16 +53,18 @@ void add_set(CLI::App& app, Runner& selected) {
   auto args = std::make_shared<SetArgs>();
   auto* cmd = app.add_subcommand(
       "set", "Set VF MAC, VLAN, QoS, rates, spoof-check, trust, link state over rtnetlink");
-  cmd->add_option("VFSPEC", args->spec,
-                  "A VF PCI address, or PF#RANGES (PF as PCI address, netdev name or device name)")
-      ->required();
-  cmd->add_option("SETTINGS", args->settings,
-                  "KEY=VALUE: mac=MAC | mac-from=MAC, vlan=0-4095, qos=0-7, "
-                  "vlan-proto=802.1Q|802.1ad, min-rate=MBPS, max-rate=MBPS (0 = unlimited), "
-                  "spoofchk=on|off, trust=on|off, link-state=auto|enable|disable, "
-                  "query-rss=on|off")
-      ->required();
-  cmd->add_flag("--dry-run", args->dry_run, "Print the plan and send nothing");
+  tools::declare_when_used(cmd, [=] {
+    cmd->add_option("VFSPEC", args->spec,
+                    "A VF PCI address, or PF#RANGES (PF as PCI address, netdev name or device name)")
+        ->required();
+    cmd->add_option("SETTINGS", args->settings,
+                    "KEY=VALUE: mac=MAC | mac-from=MAC, vlan=0-4095, qos=0-7, "
+                    "vlan-proto=802.1Q|802.1ad, min-rate=MBPS, max-rate=MBPS (0 = unlimited), "
+                    "spoofchk=on|off, trust=on|off, link-state=auto|enable|disable, "
+                    "query-rss=on|off")
+        ->required();
+    cmd->add_flag("--dry-run", args->dry_run, "Print the plan and send nothing");
+  });
   cmd->callback([&selected, args] { selected = [args](Context& c) { return run_set(c, *args); }; });
 }
 

@@ -145,7 +145,9 @@ int run_show(Context& ctx, const std::string& spec) {
 void add_show(CLI::App& app, Runner& selected) {
   auto* cmd = app.add_subcommand("show", "Show one PF and each of its VFs");
   auto pf = std::make_shared<std::string>();
-  cmd->add_option("PF", *pf, "PCI address (0000:3b:00.0 or 3b:00.0), netdev name or device name (netdevsim1)")->required();
+  tools::declare_when_used(cmd, [=] {
+    cmd->add_option("PF", *pf, "PCI address (0000:3b:00.0 or 3b:00.0), netdev name or device name (netdevsim1)")->required();
+  });
   cmd->callback([&selected, pf] { selected = [pf](Context& c) { return run_show(c, *pf); }; });
 }
 

@@ -34,15 +34,17 @@ void add_create(CLI::App& app, Runner& selected) {
   auto* cmd = app.add_subcommand(
       "create", "Create vGPU instances on one GPU or mdev parent: all of them or none");
   auto args = std::make_shared<CreateArgs>();
-  cmd->add_option("PARENT", args->parent,
-                  "PCI address (0000:af:00.0 or af:00.0) or mdev parent name (mbochs)")
-      ->required();
-  add_request_options(*cmd, args->request, true);
-  cmd->add_option("--wait", args->wait,
-                  "Wait up to SECONDS for PARENT to appear (driver loading, VFs being enabled)")
-      ->type_name("SECONDS")
-      ->check(CLI::Range(0.0, 3600.0));
-  cmd->add_flag("--dry-run", args->dry_run, "Print the plan and write nothing");
+  tools::declare_when_used(cmd, [=] {
+    cmd->add_option("PARENT", args->parent,
+                    "PCI address (0000:af:00.0 or af:00.0) or mdev parent name (mbochs)")
+        ->required();
+    add_request_options(*cmd, args->request, true);
+    cmd->add_option("--wait", args->wait,
+                    "Wait up to SECONDS for PARENT to appear (driver loading, VFs being enabled)")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(0.0, 3600.0));
+    cmd->add_flag("--dry-run", args->dry_run, "Print the plan and write nothing");
+  });
   cmd->callback(
       [&selected, args] { selected = [args](Context& c) { return run_create(c, *args); }; });
 }

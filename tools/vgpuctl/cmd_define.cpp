@@ -61,22 +61,24 @@ void add_define(CLI::App& app, Runner& selected) {
                          "Define a persistent instance in /etc/mdevctl.d (mdevctl's format); start "
                          "creates it");
   auto args = std::make_shared<DefineArgs>();
-  define
-      ->add_option("PARENT", args->parent,
-                   "mdev parent: PCI address (0000:af:00.0 or af:00.0) or name (mbochs)")
-      ->required();
-  define->add_option("--type", args->type, "mdev type id (nvidia-230) or name (\"GRID T4-1Q\")")
-      ->required()
-      ->type_name("TYPE");
-  define->add_option("--uuid", args->uuid, "UUID of the instance (default: a random one)")
-      ->type_name("UUID");
-  define
-      ->add_option("--start", args->start,
-                   "auto: created at boot by 'vgpuctl start --all-auto' (and by mdevctl); "
-                   "manual (default): only by 'vgpuctl start UUID'")
-      ->type_name("auto|manual")
-      ->check(CLI::IsMember({"auto", "manual"}));
-  define->add_flag("--dry-run", args->dry_run, "Print the plan and write nothing");
+  tools::declare_when_used(define, [=] {
+    define
+        ->add_option("PARENT", args->parent,
+                     "mdev parent: PCI address (0000:af:00.0 or af:00.0) or name (mbochs)")
+        ->required();
+    define->add_option("--type", args->type, "mdev type id (nvidia-230) or name (\"GRID T4-1Q\")")
+        ->required()
+        ->type_name("TYPE");
+    define->add_option("--uuid", args->uuid, "UUID of the instance (default: a random one)")
+        ->type_name("UUID");
+    define
+        ->add_option("--start", args->start,
+                     "auto: created at boot by 'vgpuctl start --all-auto' (and by mdevctl); "
+                     "manual (default): only by 'vgpuctl start UUID'")
+        ->type_name("auto|manual")
+        ->check(CLI::IsMember({"auto", "manual"}));
+    define->add_flag("--dry-run", args->dry_run, "Print the plan and write nothing");
+  });
   define->callback(
       [&selected, args] { selected = [args](Context& c) { return run_define(c, *args); }; });
 
@@ -85,8 +87,10 @@ void add_define(CLI::App& app, Runner& selected) {
       "undefine",
       "Remove the definition of an instance from /etc/mdevctl.d (a running instance "
       "keeps running)");
-  undefine->add_option("UUID", un->uuid, "UUID of the defined instance")->required();
-  undefine->add_flag("--dry-run", un->dry_run, "Print the plan and write nothing");
+  tools::declare_when_used(undefine, [=] {
+    undefine->add_option("UUID", un->uuid, "UUID of the defined instance")->required();
+    undefine->add_flag("--dry-run", un->dry_run, "Print the plan and write nothing");
+  });
   undefine->callback(
       [&selected, un] { selected = [un](Context& c) { return run_undefine(c, *un); }; });
 }

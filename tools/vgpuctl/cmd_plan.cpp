@@ -60,13 +60,15 @@ void add_plan(CLI::App& app, Runner& selected) {
   auto* cmd = app.add_subcommand(
       "plan", "Show which type and which GPUs N instances would get (host-wide); writes nothing");
   auto args = std::make_shared<PlanArgs>();
-  add_request_options(*cmd, args->request, false);
-  cmd->add_option("--numa-node", args->numa_node, "Only GPUs on NUMA node N")
-      ->type_name("N")
-      ->check(CLI::Range(0, 1023));
-  cmd->add_option("--gpu", args->gpus, "Only this GPU or mdev parent (repeat for several)")
-      ->type_name("PARENT")
-      ->allow_extra_args(false);
+  tools::declare_when_used(cmd, [=] {
+    add_request_options(*cmd, args->request, false);
+    cmd->add_option("--numa-node", args->numa_node, "Only GPUs on NUMA node N")
+        ->type_name("N")
+        ->check(CLI::Range(0, 1023));
+    cmd->add_option("--gpu", args->gpus, "Only this GPU or mdev parent (repeat for several)")
+        ->type_name("PARENT")
+        ->allow_extra_args(false);
+  });
   cmd->callback(
       [&selected, args] { selected = [args](Context& c) { return run_plan_verb(c, *args); }; });
 }

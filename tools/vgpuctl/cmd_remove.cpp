@@ -40,11 +40,13 @@ void add_remove(CLI::App& app, Runner& selected) {
       "Remove vGPU instances by UUID (VF address for NVIDIA SR-IOV vGPUs), or every "
       "instance of a parent; definitions stay");
   auto args = std::make_shared<RemoveArgs>();
-  cmd->add_option("ID", args->ids, "Instance UUID, or the VF address of an NVIDIA SR-IOV vGPU");
-  cmd->add_option("--parent", args->parent, "With --all: every instance on PARENT")
-      ->type_name("PARENT");
-  cmd->add_flag("--all", args->all, "Remove every instance of --parent");
-  cmd->add_flag("--dry-run", args->dry_run, "Print the plan and write nothing");
+  tools::declare_when_used(cmd, [=] {
+    cmd->add_option("ID", args->ids, "Instance UUID, or the VF address of an NVIDIA SR-IOV vGPU");
+    cmd->add_option("--parent", args->parent, "With --all: every instance on PARENT")
+        ->type_name("PARENT");
+    cmd->add_flag("--all", args->all, "Remove every instance of --parent");
+    cmd->add_flag("--dry-run", args->dry_run, "Print the plan and write nothing");
+  });
   cmd->callback(
       [&selected, args] { selected = [args](Context& c) { return run_remove(c, *args); }; });
 }

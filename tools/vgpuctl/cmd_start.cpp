@@ -99,24 +99,28 @@ void add_start(CLI::App& app, Runner& selected) {
       "start",
       "Create defined instances (from /etc/mdevctl.d) by UUID, or every \"start\": "
       "\"auto\" one with --all-auto (what vgpuctl-autostart.service runs at boot)");
-  start->add_option("UUID", args->uuids, "UUID of a defined instance");
-  start->add_flag("--all-auto", args->all_auto,
-                  "Start every definition with \"start\": \"auto\" that is not running; one that "
-                  "cannot start is reported and the others start");
-  start
-      ->add_option("--wait", args->wait,
-                   "Wait up to SECONDS for the parents of the definitions to appear")
-      ->type_name("SECONDS")
-      ->check(CLI::Range(0.0, 3600.0));
-  start->add_flag("--dry-run", args->dry_run, "Print the plan and write nothing");
+  tools::declare_when_used(start, [=] {
+    start->add_option("UUID", args->uuids, "UUID of a defined instance");
+    start->add_flag("--all-auto", args->all_auto,
+                    "Start every definition with \"start\": \"auto\" that is not running; one that "
+                    "cannot start is reported and the others start");
+    start
+        ->add_option("--wait", args->wait,
+                     "Wait up to SECONDS for the parents of the definitions to appear")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(0.0, 3600.0));
+    start->add_flag("--dry-run", args->dry_run, "Print the plan and write nothing");
+  });
   start->callback(
       [&selected, args] { selected = [args](Context& c) { return run_start(c, *args); }; });
 
   auto stop_args = std::make_shared<StopArgs>();
   auto* stop = app.add_subcommand(
       "stop", "Remove running instances and keep their definitions (start creates them again)");
-  stop->add_option("UUID", stop_args->uuids, "UUID of a running instance")->required();
-  stop->add_flag("--dry-run", stop_args->dry_run, "Print the plan and write nothing");
+  tools::declare_when_used(stop, [=] {
+    stop->add_option("UUID", stop_args->uuids, "UUID of a running instance")->required();
+    stop->add_flag("--dry-run", stop_args->dry_run, "Print the plan and write nothing");
+  });
   stop->callback([&selected, stop_args] {
     selected = [stop_args](Context& c) { return run_stop(c, *stop_args); };
   });

@@ -97,8 +97,10 @@ void add_types(CLI::App& app, Runner& selected) {
       "List the vGPU types of every GPU (or of PARENT) with framebuffer and the number "
       "of instances that still fit");
   auto parent = std::make_shared<std::string>();
-  cmd->add_option("PARENT", *parent,
-                  "PCI address (0000:af:00.0 or af:00.0) or mdev parent name (mbochs)");
+  tools::declare_when_used(cmd, [=] {
+    cmd->add_option("PARENT", *parent,
+                    "PCI address (0000:af:00.0 or af:00.0) or mdev parent name (mbochs)");
+  });
   cmd->callback(
       [&selected, parent] { selected = [parent](Context& c) { return run_types(c, *parent); }; });
 }

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sriov/error.hpp"
 #include "sriov/executor.hpp"
@@ -35,9 +36,10 @@ class Journal {
 
  private:
   Journal(const Sysfs& sysfs, std::string header) : sysfs_(&sysfs), header_(std::move(header)) {}
-  Status write(const Plan& plan, size_t done);
+  Status write(size_t done);
   const Sysfs* sysfs_;
-  std::string header_;  // JSON of pid, command, started
+  std::string header_;               // JSON object of version, pid, command, started, summary
+  std::vector<std::string> steps_;  // each step's JSON, as of its last write
 };
 
 // Undoes an interrupted run's steps (the half-way one included) in reverse order; undo is

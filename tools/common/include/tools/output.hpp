@@ -2,6 +2,7 @@
 // Output shared by the command-line tools: text tables, plans, errors and the JSON shapes
 // documented in sriovctl(8). Commands write to injected streams so tests can compare output.
 
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -52,6 +53,14 @@ class Table {
  private:
   std::vector<std::vector<std::string>> rows_;
 };
+
+// Declares a subcommand's options and positionals only when that subcommand is on the command
+// line (CLI11 runs `declare` just before parsing the subcommand's arguments, so its --help and
+// its errors are complete). CLI11 builds every option eagerly; declaring all of them took
+// 0.5 M of a short command's 1.3 M start-up instructions.
+inline void declare_when_used(CLI::App* cmd, std::function<void()> declare) {
+  cmd->preparse_callback([declare = std::move(declare)](std::size_t) { declare(); });
+}
 
 // Parses the command line. Help, version and usage errors end the run: their exit status is
 // returned (usage errors print "<program>: error: ..." and give 2). nullopt: run the command.
