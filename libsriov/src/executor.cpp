@@ -410,7 +410,7 @@ Status KernelRunner::apply_step(CreateMdev& step) {
 Status KernelRunner::apply_step(RemoveMdev& step) {
   // Last check before the write: remove blocks for as long as a VM has the device open.
   std::string dev = "/sys/bus/mdev/devices/" + step.uuid;
-  if (auto holders = find_device_holders(sysfs_, dev); !holders.empty())
+  if (auto holders = vfio_holders().of(vfio_device_files(sysfs_, dev)); !holders.empty())
     return fail(Errc::refused,
                 fmt::format("refusing to remove mdev {}: {}; the kernel would block until it "
                             "lets go",
@@ -424,7 +424,8 @@ Status KernelRunner::apply_step(SetVgpuType& step) {
   if (!now) return tl::unexpected(now.error());
   if (*now == step.to) return {};
   if (*now != 0)
-    if (auto holders = find_device_holders(sysfs_, step.vf_path); !holders.empty())
+    if (auto holders = vfio_holders().of(vfio_device_files(sysfs_, step.vf_path));
+        !holders.empty())
       return fail(Errc::refused,
                   fmt::format("refusing to change the vGPU of VF {}: {}", step.vf,
                               describe(holders.front())),
@@ -435,6 +436,11 @@ Status KernelRunner::apply_step(SetVgpuType& step) {
   return ok;
 }
 Status KernelRunner::apply_step(WriteConfigFile& step) { return write_config(step.path, step.to); }
+
+const VfioHolders& KernelRunner::vfio_holders() {
+  if (!vfio_holders_) vfio_holders_ = VfioHolders::scan(sysfs_);
+  return *vfio_holders_;
+}
 
 Result<LinkBackend*> KernelRunner::link() {
   if (link_) return link_;

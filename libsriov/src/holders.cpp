@@ -27,9 +27,12 @@ std::vector<Holder> find_device_holders(const Sysfs& sysfs, const std::string& d
   return find_holders(sysfs, vfio_device_files(sysfs, device_path));
 }
 
-std::vector<Holder> find_holders(const Sysfs& sysfs, const std::set<std::string>& wanted) {
+namespace {
+
+// Every (pid, file) with a descriptor on a file `wanted` accepts, sorted by pid and file.
+template <class Wanted>
+std::vector<Holder> scan_proc(const Sysfs& sysfs, Wanted wanted) {
   std::vector<Holder> out;
-  if (wanted.empty()) return out;
   for (const auto& pid_name : sysfs.list("/proc")) {
     auto pid = detail::parse_uint(pid_name);
     if (!pid) continue;
@@ -37,7 +40,7 @@ std::vector<Holder> find_holders(const Sysfs& sysfs, const std::set<std::string>
     std::set<std::string> seen;
     for (const auto& fd : sysfs.list(fd_dir)) {
       auto target = sysfs.read_link(fd_dir + "/" + fd);
-      if (!target || !wanted.count(*target) || !seen.insert(*target).second) continue;
+      if (!target || !wanted(*target) || !seen.insert(*target).second) continue;
       Holder h;
       h.pid = static_cast<int>(*pid);
       h.comm = sysfs.read_opt("/proc/" + pid_name + "/comm").value_or("?");
@@ -47,6 +50,26 @@ std::vector<Holder> find_holders(const Sysfs& sysfs, const std::set<std::string>
   }
   std::sort(out.begin(), out.end(),
             [](auto& a, auto& b) { return std::tie(a.pid, a.path) < std::tie(b.pid, b.path); });
+  return out;
+}
+
+}  // namespace
+
+std::vector<Holder> find_holders(const Sysfs& sysfs, const std::set<std::string>& wanted) {
+  if (wanted.empty()) return {};
+  return scan_proc(sysfs, [&](const std::string& file) { return wanted.count(file) > 0; });
+}
+
+VfioHolders VfioHolders::scan(const Sysfs& sysfs) {
+  VfioHolders h;
+  h.all_ = scan_proc(sysfs, [](const std::string& file) { return file.starts_with("/dev/vfio/"); });
+  return h;
+}
+
+std::vector<Holder> VfioHolders::of(const std::set<std::string>& device_files) const {
+  std::vector<Holder> out;
+  for (const auto& h : all_)
+    if (device_files.count(h.path)) out.push_back(h);
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sriov/error.hpp"
+#include "sriov/holders.hpp"
 #include "sriov/link_backend.hpp"
 #include "sriov/plan.hpp"
 #include "sriov/sysfs.hpp"
@@ -65,6 +66,10 @@ class KernelRunner : public StepRunner {
   Status apply_step(WriteConfigFile& step);
   Status apply_step(SetVfSettings& step);
   Result<LinkBackend*> link();
+  // Who holds VFIO files open, scanned once per runner at the first step that asks: the last
+  // check before removing vGPUs. A process that opens a device later in the run makes its
+  // remove block until the watchdog (--timeout), and the run is undone.
+  const VfioHolders& vfio_holders();
   Status create_mdev(const std::string& type_path, const std::string& uuid);
   Status remove_mdev(const std::string& uuid);
   Status write_vgpu_type(const std::string& vf_path, unsigned from, unsigned to);
@@ -81,6 +86,7 @@ class KernelRunner : public StepRunner {
   std::vector<std::string> warnings_;
   LinkBackend* link_ = nullptr;
   std::unique_ptr<LinkBackend> owned_link_;
+  std::optional<VfioHolders> vfio_holders_;
 };
 
 }  // namespace sriov
