@@ -117,7 +117,7 @@ expect_exit 0 sriovctl destroy "$PF2" --force
 BEFORE=$(state)
 sriovctl apply -f /tmp/big.yaml > /tmp/big.out 2>&1 &
 BIG=$!
-n=0; while ! grep -qE '"done": ([3-9]|[1-9][0-9])' /run/sriov/journal.json 2>/dev/null; do
+n=0; while ! grep -qE '"done": ?([3-9]|[1-9][0-9])' /run/sriov/journal.json 2>/dev/null; do
   n=$((n+1)); [ $n -lt 1000 ] || break; sleep 0.01; done
 kill -9 $BIG; wait $BIG 2>/dev/null
 assert_exists /run/sriov/journal.json "the journal outlives the killed apply"
@@ -133,7 +133,7 @@ assert_grep 'nothing to recover' "$OUT" "second recover: nothing"
 log "--- SIGKILL mid-apply: the next apply recovers, then applies"
 sriovctl apply -f /tmp/big.yaml > /tmp/big.out 2>&1 &
 BIG=$!
-n=0; while ! grep -qE '"done": ([3-9]|[1-9][0-9])' /run/sriov/journal.json 2>/dev/null; do
+n=0; while ! grep -qE '"done": ?([3-9]|[1-9][0-9])' /run/sriov/journal.json 2>/dev/null; do
   n=$((n+1)); [ $n -lt 1000 ] || break; sleep 0.01; done
 kill -9 $BIG; wait $BIG 2>/dev/null
 assert_exists /run/sriov/journal.json "journal left"
