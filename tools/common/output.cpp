@@ -19,6 +19,22 @@ json opt(const std::optional<T>& value) {
 
 }  // namespace
 
+void add_common_options(CLI::App& app, CommonOptions& options, const std::string& version,
+                        const std::string& man_page) {
+  app.set_version_flag("--version", version);
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.add_option("--sysfs-root", options.sysfs_root,
+                 "Read and write the host tree under DIR instead of / (env SRIOV_SYSFS_ROOT)")
+      ->type_name("DIR");
+  app.add_flag("--json", options.json, "Print JSON (shapes in " + man_page + ")");
+  app.add_flag("-v,--verbose", options.verbose, "Print the plan before executing it");
+  app.add_option("--timeout", options.timeout_seconds,
+                 "Watchdog for kernel writes that can block, in seconds (default 60)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0.1, 3600.0));
+}
+
 std::optional<int> parse_command_line(CLI::App& app, int argc, const char* const* argv,
                                       std::ostream& out, std::ostream& err,
                                       const std::string& program) {

@@ -147,19 +147,8 @@ int run_plan(Context& ctx, const std::string& command, sriov::Result<sriov::Plan
 
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   CLI::App app{"sriovctl: create, bind, configure and inspect SR-IOV virtual functions", "sriovctl"};
-  app.set_version_flag("--version", fmt::format("sriovctl {}", kVersion));
-  app.require_subcommand(1);
-  app.fallthrough();
   GlobalOptions g;
-  app.add_option("--sysfs-root", g.sysfs_root,
-                 "Read and write the host tree under DIR instead of / (env SRIOV_SYSFS_ROOT)")
-      ->type_name("DIR");
-  app.add_flag("--json", g.json, "Print JSON (shapes in sriovctl(8))");
-  app.add_flag("-v,--verbose", g.verbose, "Print the plan before executing it");
-  app.add_option("--timeout", g.timeout_seconds,
-                 "Watchdog for kernel writes that can block, in seconds (default 60)")
-      ->type_name("SECONDS")
-      ->check(CLI::Range(0.1, 3600.0));
+  tools::add_common_options(app, g, fmt::format("sriovctl {}", kVersion), "sriovctl(8)");
   app.add_option("--lock-timeout", g.lock_timeout_seconds,
                  "How long a writing command waits for the host lock /run/sriov/lock, in seconds "
                  "(default 30)")

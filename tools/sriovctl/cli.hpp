@@ -17,11 +17,7 @@
 
 namespace sriovctl {
 
-struct GlobalOptions {
-  std::optional<std::string> sysfs_root;
-  bool json = false;
-  bool verbose = false;
-  double timeout_seconds = 60;
+struct GlobalOptions : tools::CommonOptions {
   double lock_timeout_seconds = 30;
 };
 

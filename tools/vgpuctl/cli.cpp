@@ -116,19 +116,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
       "vgpuctl: create, place and persist vGPUs (mediated devices and NVIDIA SR-IOV "
       "vGPUs)",
       "vgpuctl"};
-  app.set_version_flag("--version", fmt::format("vgpuctl {}", kVersion));
-  app.require_subcommand(1);
-  app.fallthrough();
   GlobalOptions g;
-  app.add_option("--sysfs-root", g.sysfs_root,
-                 "Read and write the host tree under DIR instead of / (env SRIOV_SYSFS_ROOT)")
-      ->type_name("DIR");
-  app.add_flag("--json", g.json, "Print JSON (shapes in vgpuctl(8))");
-  app.add_flag("-v,--verbose", g.verbose, "Print the plan before executing it");
-  app.add_option("--timeout", g.timeout_seconds,
-                 "Watchdog for kernel writes that can block, in seconds (default 60)")
-      ->type_name("SECONDS")
-      ->check(CLI::Range(0.1, 3600.0));
+  tools::add_common_options(app, g, fmt::format("vgpuctl {}", kVersion), "vgpuctl(8)");
   app.footer(
       "PARENT is a PCI address (0000:af:00.0 or af:00.0) or an mdev parent name (mbochs). SIZE is "
       "a whole number with a unit: 512M, 4G, 4GiB, 1024MiB (powers of 1024).\n"

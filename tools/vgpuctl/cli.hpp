@@ -21,12 +21,7 @@
 
 namespace vgpuctl {
 
-struct GlobalOptions {
-  std::optional<std::string> sysfs_root;
-  bool json = false;
-  bool verbose = false;
-  double timeout_seconds = 60;
-};
+using GlobalOptions = tools::CommonOptions;
 
 // Makes the runner that executes plans (the kernel's in production, a fake in tests).
 using RunnerFactory =

@@ -54,6 +54,17 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
+// The options both tools take before or after their subcommand.
+struct CommonOptions {
+  std::optional<std::string> sysfs_root;
+  bool json = false;
+  bool verbose = false;
+  double timeout_seconds = 60;  // watchdog of kernel writes that can block
+};
+// --version, --sysfs-root, --json, -v/--verbose and --timeout; one subcommand required.
+void add_common_options(CLI::App& app, CommonOptions& options, const std::string& version,
+                        const std::string& man_page);
+
 // Declares a subcommand's options and positionals only when that subcommand is on the command
 // line (CLI11 runs `declare` just before parsing the subcommand's arguments, so its --help and
 // its errors are complete). CLI11 builds every option eagerly; declaring all of them took
