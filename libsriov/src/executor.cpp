@@ -410,7 +410,7 @@ Status KernelRunner::apply_step(CreateMdev& step) {
 Status KernelRunner::apply_step(RemoveMdev& step) {
   // Last check before the write: remove blocks for as long as a VM has the device open.
   std::string dev = "/sys/bus/mdev/devices/" + step.uuid;
-  if (auto holders = vfio_holders().of(vfio_device_files(sysfs_, dev)); !holders.empty())
+  if (auto holders = vfio_holders().of_device(sysfs_, dev); !holders.empty())
     return fail(Errc::refused,
                 fmt::format("refusing to remove mdev {}: {}; the kernel would block until it "
                             "lets go",
@@ -424,7 +424,7 @@ Status KernelRunner::apply_step(SetVgpuType& step) {
   if (!now) return tl::unexpected(now.error());
   if (*now == step.to) return {};
   if (*now != 0)
-    if (auto holders = vfio_holders().of(vfio_device_files(sysfs_, step.vf_path));
+    if (auto holders = vfio_holders().of_device(sysfs_, step.vf_path);
         !holders.empty())
       return fail(Errc::refused,
                   fmt::format("refusing to change the vGPU of VF {}: {}", step.vf,

@@ -66,6 +66,12 @@ VfioHolders VfioHolders::scan(const Sysfs& sysfs) {
   return h;
 }
 
+std::vector<Holder> VfioHolders::of_device(const Sysfs& sysfs,
+                                           const std::string& device_path) const {
+  if (all_.empty()) return {};
+  return of(vfio_device_files(sysfs, device_path));
+}
+
 std::vector<Holder> VfioHolders::of(const std::set<std::string>& device_files) const {
   std::vector<Holder> out;
   for (const auto& h : all_)

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -10,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -112,6 +114,20 @@ Result<fs::path> Sysfs::real(std::string_view host_path) const {
 Result<std::string> Sysfs::resolve(std::string_view host_path) const {
   auto r = real(host_path);
   if (!r) return tl::unexpected(r.error());
+  if (live_) {
+    // The kernel resolves it: open O_PATH and read /proc/self/fd/N, three system calls where
+    // fs::canonical makes an lstat per component and a readlink per link (~15 for a sysfs
+    // device path; reading 256 mdevs took 10 k of them). Any failure: the portable way below.
+    int fd = ::open(r->c_str(), O_PATH | O_CLOEXEC);
+    if (fd >= 0) {
+      char buf[4096];
+      std::string self = "/proc/self/fd/" + std::to_string(fd);
+      ssize_t n = ::readlink(self.c_str(), buf, sizeof buf);
+      ::close(fd);
+      if (n > 0 && static_cast<size_t>(n) < sizeof buf && buf[0] == '/')
+        return std::string(buf, static_cast<size_t>(n));
+    }
+  }
   std::error_code ec;
   auto c = fs::canonical(*r, ec);
   if (ec)
@@ -187,6 +203,22 @@ std::optional<std::string> Sysfs::read_link(std::string_view host_path) const {
   return target.string();
 }
 
+Result<std::string> Sysfs::resolve_link(std::string_view host_path) const {
+  if (live_ && !host_path.empty() && host_path.front() == '/') {
+    char buf[4096];
+    std::string path(host_path);
+    ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
+    if (n > 0 && static_cast<size_t>(n) < sizeof buf && buf[0] != '/') {
+      auto joined = (fs::path(path).parent_path() / std::string_view(buf, static_cast<size_t>(n)))
+                        .lexically_normal()
+                        .string();
+      if (joined.size() > 1 && joined.back() == '/') joined.pop_back();
+      return joined;
+    }
+  }
+  return resolve(host_path);
+}
+
 std::optional<std::string> Sysfs::link_name(std::string_view host_path) const {
   auto target = read_link(host_path);
   if (!target) return std::nullopt;
@@ -211,9 +243,16 @@ namespace {
 // hundred times (a fork of a tool of a few MB costs ~10 ms under QEMU TCG, more than the write).
 // After a timeout it is abandoned to the kernel and the next write forks a new one. It closes
 // every descriptor it inherited except its socket.
+// Counts the forks this process descends from (a pthread_atfork child handler): a writer
+// belongs to the process generation that started it. Cheaper than a getpid() per write, a
+// system call that emulation makes cost as much as the sysfs write itself.
+std::atomic<unsigned> g_fork_generation{0};
+void note_fork_in_child() { g_fork_generation.fetch_add(1, std::memory_order_relaxed); }
+
 class Writer {
  public:
   static constexpr size_t kMaxRequest = 16384;
+  Writer() { ::pthread_atfork(nullptr, nullptr, note_fork_in_child); }
   ~Writer() { stop(true); }
 
   // errno of the write (0 on success), or nullopt when it did not return within the timeout;
@@ -221,7 +260,7 @@ class Writer {
   std::optional<int> write(const std::string& path, std::string_view value, int flags,
                            std::chrono::milliseconds timeout, pid_t& pid) {
     std::lock_guard lock(mutex_);
-    if (owner_ != ::getpid()) forget();  // a forked copy of this process: never share a writer
+    if (!owned()) forget();  // a forked copy of this process: never share a writer
     std::string request(sizeof flags, '\0');
     std::memcpy(request.data(), &flags, sizeof flags);
     request += path;
@@ -274,7 +313,7 @@ class Writer {
     ::close(fds[1]);
     fd_ = fds[0];
     pid_ = pid;
-    owner_ = ::getpid();
+    owner_ = g_fork_generation.load(std::memory_order_relaxed);
     return true;
   }
 
@@ -320,7 +359,7 @@ class Writer {
   }
 
   void stop(bool reap) {
-    if (pid_ < 0 || owner_ != ::getpid()) return forget();
+    if (pid_ < 0 || !owned()) return forget();
     ::close(fd_);  // the writer sees the end of its requests and exits
     if (reap) ::waitpid(pid_, nullptr, 0);
     fd_ = -1;
@@ -332,10 +371,12 @@ class Writer {
     pid_ = -1;
   }
 
+  bool owned() const { return owner_ == g_fork_generation.load(std::memory_order_relaxed); }
+
   std::mutex mutex_;
   int fd_ = -1;
   pid_t pid_ = -1;
-  pid_t owner_ = -1;
+  unsigned owner_ = ~0U;
 };
 
 Writer& writer() {

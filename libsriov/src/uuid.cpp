@@ -1,7 +1,6 @@
 #include "sriov/uuid.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
+#include <sys/random.h>
 
 #include <fmt/format.h>
 
@@ -36,30 +35,32 @@ Result<Uuid> Uuid::parse(std::string_view text) {
   return uuid;
 }
 
-Result<Uuid> Uuid::random() {
-  Uuid uuid;
-  int fd = ::open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return fail(Errc::io, fmt::format("opening /dev/urandom: {}", std::strerror(errno)),
-                "/dev/urandom", errno);
-  size_t got = 0;
-  int err = 0;
-  while (got < uuid.bytes.size()) {
-    ssize_t n = ::read(fd, uuid.bytes.data() + got, uuid.bytes.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      err = n < 0 ? errno : EIO;
-      break;
-    }
-    got += static_cast<size_t>(n);
+Result<std::vector<Uuid>> Uuid::random(size_t n) {
+  std::vector<Uuid> out(n);
+  auto* bytes = reinterpret_cast<uint8_t*>(out.data());
+  static_assert(sizeof(Uuid) == 16);
+  size_t want = n * sizeof(Uuid), got = 0;
+  while (got < want) {
+    // Never blocks after early boot (the pool is initialised); EINTR only for a large request.
+    ssize_t r = ::getrandom(bytes + got, want - got, 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0)
+      return fail(Errc::io,
+                  fmt::format("getrandom: {}", r < 0 ? std::strerror(errno) : "no bytes returned"),
+                  "getrandom(2)", r < 0 ? errno : EIO);
+    got += static_cast<size_t>(r);
   }
-  ::close(fd);
-  if (err)
-    return fail(Errc::io, fmt::format("reading /dev/urandom: {}", std::strerror(err)),
-                "/dev/urandom", err);
-  uuid.bytes[6] = static_cast<uint8_t>((uuid.bytes[6] & 0x0f) | 0x40);  // version 4
-  uuid.bytes[8] = static_cast<uint8_t>((uuid.bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
-  return uuid;
+  for (auto& uuid : out) {
+    uuid.bytes[6] = static_cast<uint8_t>((uuid.bytes[6] & 0x0f) | 0x40);  // version 4
+    uuid.bytes[8] = static_cast<uint8_t>((uuid.bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  }
+  return out;
+}
+
+Result<Uuid> Uuid::random() {
+  auto one = random(1);
+  if (!one) return tl::unexpected(one.error());
+  return one->front();
 }
 
 std::string Uuid::str() const {

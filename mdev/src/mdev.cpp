@@ -71,12 +71,12 @@ std::vector<MdevParent> read_mdev_parents(const sriov::Sysfs& sysfs) {
 std::vector<MdevDevice> read_mdev_devices(const sriov::Sysfs& sysfs) {
   std::vector<MdevDevice> devices;
   for (const auto& uuid : sysfs.list(kMdevDevices)) {
-    auto path = sysfs.resolve(join_path(kMdevDevices, uuid));
+    auto path = sysfs.resolve_link(join_path(kMdevDevices, uuid));
     if (!path) continue;  // removed while we looked
     MdevDevice dev;
     dev.uuid = uuid;
     dev.path = *path;
-    if (auto type = sysfs.resolve(join_path(*path, "mdev_type"))) {
+    if (auto type = sysfs.resolve_link(join_path(*path, "mdev_type"))) {
       dev.type_path = *type;
       dev.type_id = std::filesystem::path(*type).filename().string();
     }

@@ -33,6 +33,32 @@ TEST_CASE("Sysfs maps host paths under the root and refuses escapes", "[sysfs]")
   CHECK_FALSE(fs::exists("/etc/should-not-exist"));
 }
 
+TEST_CASE("Sysfs on the live host: the fast resolve paths agree with canonical()", "[sysfs]") {
+  // resolve() asks the kernel (O_PATH + /proc/self/fd), resolve_link() joins one readlink;
+  // both must name what std::filesystem::canonical names, on this machine's own sysfs.
+  sriov::Sysfs sysfs("/");
+  REQUIRE(sysfs.live());
+  size_t checked = 0;
+  for (const char* dir : {"/sys/class/net", "/sys/bus/pci/devices"}) {
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      auto path = it->path().string();
+      auto canonical = fs::canonical(path).string();
+      CHECK(sysfs.resolve(path).value() == canonical);
+      CHECK(sysfs.resolve_link(path).value() == canonical);
+      if (fs::exists(path + "/driver")) {
+        CHECK(sysfs.resolve_link(canonical + "/driver").value() ==
+              fs::canonical(path + "/driver").string());
+      }
+      ++checked;
+    }
+  }
+  REQUIRE(checked > 0);  // at least lo: a machine without it proves nothing
+  // Not a link, or gone: the same answer (or the same refusal) as resolve().
+  CHECK(sysfs.resolve_link("/sys/class").value() == "/sys/class");
+  CHECK_FALSE(sysfs.resolve_link("/sys/class/net/no-such-netdev-here"));
+}
+
 TEST_CASE("Sysfs::from prefers --sysfs-root, then SRIOV_SYSFS_ROOT", "[sysfs]") {
   auto root = test::fixture("x710");
   setenv("SRIOV_SYSFS_ROOT", "/nonexistent-root", 1);

@@ -1,5 +1,7 @@
 #include "tools/output.hpp"
 
+#include <malloc.h>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -18,6 +20,11 @@ json opt(const std::optional<T>& value) {
 }
 
 }  // namespace
+
+void tune_allocator() {
+  mallopt(M_TOP_PAD, 4 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+}
 
 void add_common_options(CLI::App& app, CommonOptions& options, const std::string& version,
                         const std::string& man_page) {

@@ -2,4 +2,7 @@
 
 #include "cli.hpp"
 
-int main(int argc, char** argv) { return sriovctl::run(argc, argv, std::cout, std::cerr); }
+int main(int argc, char** argv) {
+  tools::tune_allocator();
+  return sriovctl::run(argc, argv, std::cout, std::cerr);
+}

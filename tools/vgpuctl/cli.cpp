@@ -101,12 +101,11 @@ sriov::Result<std::vector<std::string>> parse_uuids(const std::vector<std::strin
 }
 
 sriov::Result<std::vector<std::string>> random_uuids(size_t n) {
+  auto uuids = sriov::Uuid::random(n);
+  if (!uuids) return tl::unexpected(uuids.error());
   std::vector<std::string> out;
-  for (size_t i = 0; i < n; ++i) {
-    auto u = sriov::Uuid::random();
-    if (!u) return tl::unexpected(u.error());
-    out.push_back(u->str());
-  }
+  out.reserve(n);
+  for (const auto& u : *uuids) out.push_back(u.str());
   return out;
 }
 

@@ -37,6 +37,9 @@ class VfioHolders {
  public:
   static VfioHolders scan(const Sysfs& sysfs);
   std::vector<Holder> of(const std::set<std::string>& device_files) const;
+  // The holders of a device's VFIO files; reads nothing of the device when nobody holds any
+  // VFIO file at all (removing 256 idle instances must not list 256 vfio-dev directories).
+  std::vector<Holder> of_device(const Sysfs& sysfs, const std::string& device_path) const;
 
  private:
   std::vector<Holder> all_;

@@ -33,6 +33,11 @@ class Sysfs {
   Result<std::filesystem::path> real(std::string_view host_path) const;
   // Resolves symlinks and returns the host path (without the root).
   Result<std::string> resolve(std::string_view host_path) const;
+  // resolve() for a symlink whose directory is already resolved (no symlink on the way to
+  // it), such as /sys/bus/mdev/devices/UUID or DEVICE/mdev_type: on a live host one readlink
+  // and the target joined to the directory (sysfs links name directories, never other links),
+  // where resolve() walks the whole path. Anything else goes through resolve().
+  Result<std::string> resolve_link(std::string_view host_path) const;
 
   bool exists(std::string_view host_path) const;
   bool is_dir(std::string_view host_path) const;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sriov/error.hpp"
 
@@ -17,8 +18,10 @@ struct Uuid {
 
   // Accepts exactly 36 characters "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" (hex in either case).
   static Result<Uuid> parse(std::string_view text);
-  // A random (version 4, RFC 4122 variant) UUID from /dev/urandom.
+  // A random (version 4, RFC 4122 variant) UUID from the kernel's generator (getrandom(2)).
   static Result<Uuid> random();
+  // n of them from one getrandom(2) call (creating 64 instances must not cost 192 system calls).
+  static Result<std::vector<Uuid>> random(size_t n);
 
   std::string str() const;  // lower case, canonical form
   bool is_nil() const;

@@ -49,6 +49,21 @@ TEST_CASE("random UUIDs are version 4, RFC 4122 variant and distinct", "[uuid]")
   CHECK(seen.size() == 64);
 }
 
+TEST_CASE("a batch of random UUIDs: one request, every one version 4 and distinct", "[uuid]") {
+  auto batch = Uuid::random(300);
+  REQUIRE(batch);
+  REQUIRE(batch->size() == 300);
+  std::set<std::string> seen;
+  for (const auto& u : *batch) {
+    auto s = u.str();
+    CHECK(s[14] == '4');
+    CHECK(std::string("89ab").find(s[19]) != std::string::npos);
+    seen.insert(s);
+  }
+  CHECK(seen.size() == 300);
+  CHECK(Uuid::random(0).value().empty());
+}
+
 TEST_CASE("sizes: whole numbers with binary units", "[size]") {
   using mdev::parse_size;
   CHECK(parse_size("512M").value() == 512ull << 20);
