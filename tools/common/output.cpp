@@ -40,6 +40,11 @@ void add_common_options(CLI::App& app, CommonOptions& options, const std::string
                  "Watchdog for kernel writes that can block, in seconds (default 60)")
       ->type_name("SECONDS")
       ->check(CLI::Range(0.1, 3600.0));
+  app.add_option("--lock-timeout", options.lock_timeout_seconds,
+                 "How long a writing command waits for the host lock /run/sriov/lock, in seconds "
+                 "(default 30)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0.0, 86400.0));
 }
 
 std::optional<int> parse_command_line(CLI::App& app, int argc, const char* const* argv,

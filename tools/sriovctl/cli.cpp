@@ -149,11 +149,6 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   CLI::App app{"sriovctl: create, bind, configure and inspect SR-IOV virtual functions", "sriovctl"};
   GlobalOptions g;
   tools::add_common_options(app, g, fmt::format("sriovctl {}", kVersion), "sriovctl(8)");
-  app.add_option("--lock-timeout", g.lock_timeout_seconds,
-                 "How long a writing command waits for the host lock /run/sriov/lock, in seconds "
-                 "(default 30)")
-      ->type_name("SECONDS")
-      ->check(CLI::Range(0.0, 86400.0));
   app.footer(
       "Exit status: 0 ok (also when nothing needed changing), 1 failed (completed steps undone), "
       "2 bad usage or input, 3 refused by a safety rule, 4 no such PF/VF/driver, 5 a kernel write "

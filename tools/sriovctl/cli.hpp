@@ -17,9 +17,7 @@
 
 namespace sriovctl {
 
-struct GlobalOptions : tools::CommonOptions {
-  double lock_timeout_seconds = 30;
-};
+using GlobalOptions = tools::CommonOptions;
 
 struct Context {
   const tools::Output& out;

@@ -1,5 +1,7 @@
 #include "cli.hpp"
 
+#include "sriov/journal.hpp"
+
 #include <fmt/format.h>
 
 #include <chrono>
@@ -52,6 +54,26 @@ sriov::Result<mdev::VgpuHost> host_with_target(Context& ctx, const std::string& 
     return tl::unexpected(e);
   }
   return host;
+}
+
+int Context::begin_write() {
+  auto acquired = sriov::HostLock::acquire(
+      sysfs, std::chrono::milliseconds(static_cast<long>(options.lock_timeout_seconds * 1000)),
+      command_line);
+  if (!acquired) return out.error(acquired.error());
+  lock.emplace(std::move(*acquired));
+  auto found = sriov::Journal::find(sysfs);
+  if (!found) return out.error(found.error());
+  if (*found) {
+    const auto& run = **found;
+    return out.error(
+        {sriov::Errc::refused,
+         fmt::format("an interrupted run is recorded in {}/journal.json (pid {}, '{}', started "
+                     "{}; {} of {} steps done); roll it back first with 'sriovctl recover'",
+                     sriov::kRunDir, run.pid, run.command, run.started, run.done,
+                     run.plan.steps.size())});
+  }
+  return 0;
 }
 
 int run_plan(Context& ctx, const std::string& command, sriov::Result<sriov::Plan> plan,
@@ -122,7 +144,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
       "a whole number with a unit: 512M, 4G, 4GiB, 1024MiB (powers of 1024).\n"
       "Exit status: 0 ok (also when nothing needed changing), 1 failed (completed steps undone), "
       "2 bad usage or input, 3 refused (does not fit, cannot be mixed, exists already), 4 no such "
-      "GPU/parent/type/instance, 5 a kernel write timed out, 6 failed and undoing failed too.\n"
+      "GPU/parent/type/instance, 5 a kernel write or the host lock timed out, 6 failed and undoing "
+      "failed too.\n"
       "See vgpuctl(8).");
 
   Runner selected;
@@ -138,7 +161,9 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
   tools::Output o{out, err, "vgpuctl", g.json, g.verbose};
   auto sysfs = sriov::Sysfs::from(g.sysfs_root);
   if (!sysfs) return o.error(sysfs.error());
-  Context ctx{o, *sysfs, g, std::move(make_runner)};
+  std::string command_line = "vgpuctl";
+  for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
+  Context ctx{o, *sysfs, g, std::move(make_runner), std::move(command_line), std::nullopt};
   return selected ? selected(ctx) : 2;
 }
 

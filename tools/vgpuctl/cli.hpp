@@ -16,6 +16,7 @@
 #include "mdev/planner.hpp"
 #include "mdev/vgpu.hpp"
 #include "sriov/executor.hpp"
+#include "sriov/host_lock.hpp"
 #include "sriov/sysfs.hpp"
 #include "tools/output.hpp"
 
@@ -32,7 +33,14 @@ struct Context {
   const sriov::Sysfs& sysfs;
   const GlobalOptions& options;
   RunnerFactory make_runner;
+  std::string command_line;  // names the holder of the host lock
+  std::optional<sriov::HostLock> lock;
   sriov::KernelOptions kernel_options() const;
+  // Before a command writes, and before it reads the host it plans from: takes the host lock
+  // /run/sriov/lock that sriovctl's writers take too (held until exit), and refuses while an
+  // interrupted sriovctl run is recorded in the journal (sriovctl rolls it back first).
+  // Prints and returns the exit status on failure, 0 otherwise.
+  int begin_write();
 };
 
 using Runner = std::function<int(Context&)>;

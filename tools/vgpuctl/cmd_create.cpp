@@ -19,7 +19,17 @@ struct CreateArgs {
 int run_create(Context& ctx, const CreateArgs& args) {
   auto request = make_request(args.request);
   if (!request) return ctx.out.error(request.error());
-  auto host = host_with_target(ctx, args.parent, args.wait);
+  double wait = args.wait;
+  if (!args.dry_run) {
+    // A parent that appears late (driver load, VFs a sriovctl apply is creating) is waited for
+    // without the host lock, which that apply needs; then the host is read again under it.
+    if (wait > 0)
+      if (auto early = host_with_target(ctx, args.parent, wait); !early)
+        return ctx.out.error(early.error());
+    if (int status = ctx.begin_write(); status != 0) return status;
+    wait = 0;
+  }
+  auto host = host_with_target(ctx, args.parent, wait);
   if (!host) return ctx.out.error(host.error());
   auto target = mdev::find_target(*host, args.parent);
   request->within = {target->id()};

@@ -25,6 +25,8 @@ int run_define(Context& ctx, const DefineArgs& args) {
     if (!given) return o.error(given.error());
     uuid = given->front();
   }
+  if (!args.dry_run)
+    if (int status = ctx.begin_write(); status != 0) return status;
   auto loaded = load_host(ctx);
   if (!loaded.host) return loaded.status;
   std::vector<std::string> warnings;
@@ -44,6 +46,8 @@ int run_undefine(Context& ctx, const UndefineArgs& args) {
   const auto& o = ctx.out;
   auto uuid = parse_uuids({args.uuid});
   if (!uuid) return o.error(uuid.error());
+  if (!args.dry_run)
+    if (int status = ctx.begin_write(); status != 0) return status;
   std::vector<std::string> warnings;
   auto defs = mdev::read_definitions(ctx.sysfs, warnings);
   for (const auto& w : warnings) o.warn(w);

@@ -22,6 +22,8 @@ int run_remove(Context& ctx, const RemoveArgs& args) {
   if (!args.parent.empty() && !args.all)
     return o.error({sriov::Errc::invalid_input,
                     "--parent removes every instance of PARENT only together with --all"});
+  if (!args.dry_run)
+    if (int status = ctx.begin_write(); status != 0) return status;
   auto loaded = load_host(ctx);
   if (!loaded.host) return loaded.status;
   if (args.ids.empty()) {

@@ -47,6 +47,14 @@ int run_start(Context& ctx, const StartArgs& args) {
     sriov::wait_until(ctx.sysfs, ready,
                       std::chrono::milliseconds(static_cast<long>(args.wait * 1000)));
   }
+  if (!args.dry_run) {
+    // Waited for parents without the host lock (a sriovctl apply creating them needs it);
+    // what is written is planned from the host as it is under the lock.
+    if (int status = ctx.begin_write(); status != 0) return status;
+    host = mdev::scan_vgpu_host(ctx.sysfs);
+    if (!host) return o.error(host.error());
+    plan = mdev::plan_start(*host, defs, *uuids, args.all_auto);
+  }
   if (!plan) return o.error(plan.error());
   for (const auto& skipped : plan->skipped) o.warn("not started: " + skipped.message);
   nlohmann::json skipped = nlohmann::json::array();
@@ -66,6 +74,8 @@ int run_stop(Context& ctx, const StopArgs& args) {
   const auto& o = ctx.out;
   auto uuids = parse_uuids(args.uuids);
   if (!uuids) return o.error(uuids.error());
+  if (!args.dry_run)
+    if (int status = ctx.begin_write(); status != 0) return status;
   auto loaded = load_host(ctx);
   if (!loaded.host) return loaded.status;
   std::vector<std::string> warnings;

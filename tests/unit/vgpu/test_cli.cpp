@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "helpers.hpp"
+#include "sriov/host_lock.hpp"
+#include "sriov/journal.hpp"
 #include "vgpu_helpers.hpp"
 
 namespace fs = std::filesystem;
@@ -147,7 +149,10 @@ TEST_CASE("create is all or nothing: the 3rd create fails, the first two are und
                                     "11111111-0000-4000-8000-000000000001"));
   CHECK_THAT(r.out, Catch::Contains("undone: create mdev 11111111-0000-4000-8000-000000000001"));
   CHECK_THAT(r.out, Catch::Contains("failed: create mdev 11111111-0000-4000-8000-000000000003"));
-  CHECK(test::tree_digest(host.path()) == before);  // nothing left behind
+  // Nothing left behind but the host lock file, released (empty: it names no holder).
+  CHECK(fs::file_size(host.path() / "run/sriov/lock") == 0);
+  fs::remove_all(host.path() / "run");
+  CHECK(test::tree_digest(host.path()) == before);
 
   // The same with a working kernel: three new instances, listed.
   auto ok = run_vgpuctl(
@@ -296,4 +301,63 @@ TEST_CASE("help names every verb and option, --version answers", "[cli]") {
   auto version = run_vgpuctl({"--version"});
   CHECK(version.status == 0);
   CHECK_THAT(version.out, Catch::StartsWith("vgpuctl "));
+}
+
+TEST_CASE("writers take the host lock sriovctl takes, and wait for an interrupted run's recovery",
+          "[cli][lock]") {
+  test::ScratchHost host("gpu-t4");
+  std::string root = host.path().string();
+  sriov::Sysfs sysfs(host.path());
+  std::vector<std::string> create = {"--sysfs-root", root, "--lock-timeout", "0.2", "create",
+                                     "af:00.0", "--type", "nvidia-230"};
+  {
+    auto held = sriov::HostLock::acquire(sysfs, std::chrono::milliseconds(100),
+                                         "sriovctl apply -f /etc/sriov/site.yaml");
+    REQUIRE(held);
+    auto before = test::tree_digest(host.path());
+    auto r = run_vgpuctl(create, fake_kernel());
+    CHECK(r.status == 5);
+    CHECK_THAT(r.err, Catch::Contains("holds the host lock /run/sriov/lock"));
+    CHECK_THAT(r.err, Catch::Contains("'sriovctl apply -f /etc/sriov/site.yaml'"));
+    CHECK_THAT(r.err, Catch::Contains("raise --lock-timeout"));
+    CHECK(test::tree_digest(host.path()) == before);  // nothing written
+    // Reading and dry runs do not wait for writers.
+    CHECK(run_vgpuctl({"--sysfs-root", root, "--lock-timeout", "0", "list"}).status == 0);
+    auto dry = create;
+    dry.push_back("--dry-run");
+    CHECK(run_vgpuctl(dry).status == 0);
+    for (std::vector<std::string> verb :
+         {std::vector<std::string>{"remove", "--parent", "af:00.0", "--all"},
+          {"define", "af:00.0", "--type", "nvidia-230"},
+          {"undefine", "c0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e01"},
+          {"start", "c0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e01"},
+          {"stop", "c0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e01"}}) {
+      verb.insert(verb.begin(), {"--sysfs-root", root, "--lock-timeout", "0"});
+      auto w = run_vgpuctl(verb, fake_kernel());
+      INFO(verb[4] << ": " << w.err);
+      CHECK(w.status == 5);
+      CHECK_THAT(w.err, Catch::Contains("holds the host lock"));
+    }
+  }
+  // An interrupted sriovctl run: vgpuctl leaves its rollback to sriovctl and writes nothing.
+  sriov::Plan plan;
+  plan.summary = "apply";
+  plan.steps.push_back(sriov::CreateMdev{"0000:af:00.0", "nvidia-230", kT4Types + "/nvidia-230",
+                                         "22222222-0000-4000-8000-000000000001"});
+  {
+    auto journal = sriov::Journal::begin(sysfs, "sriovctl apply -f p", plan);
+    REQUIRE(journal);
+    auto r = run_vgpuctl(create, fake_kernel());
+    CHECK(r.status == 3);
+    CHECK_THAT(r.err, Catch::Contains("an interrupted run is recorded in /run/sriov/journal.json "
+                                      "(pid "));
+    CHECK_THAT(r.err, Catch::Contains("'sriovctl apply -f p'"));
+    CHECK_THAT(r.err, Catch::Contains("roll it back first with 'sriovctl recover'"));
+    CHECK(*sysfs.read(kT4Types + "/nvidia-230/create") == "");
+    journal->finish();
+  }
+  // Released and clean: the same command goes through.
+  auto ok = run_vgpuctl(create, fake_kernel());
+  CHECK(ok.status == 0);
+  INFO(ok.err);
 }

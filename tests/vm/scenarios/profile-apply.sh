@@ -1,11 +1,12 @@
 #!/bin/sh
 # Profiles on a real kernel: apply on nvme PFs + a netdevsim PF; the re-apply writes nothing;
 # an undeclared disruptive change is refused and changes nothing; a kernel failure mid-apply
-# restores VF counts, drivers and settings exactly; two applies serialise on the host lock;
-# an apply killed with SIGKILL is rolled back by recover and by the next apply.
+# restores VF counts, drivers and settings exactly; two applies (and a vgpuctl writer) serialise
+# on the host lock; an apply killed with SIGKILL is rolled back by recover and by the next
+# apply, and vgpuctl refuses to write until it is.
 # topology: nvme:16 nvme:64
-# modules: netdevsim
-# requires: sriovctl
+# modules: netdevsim mbochs:count=64
+# requires: sriovctl vgpuctl
 # timeout: 400
 . "${RIG_LIB:-/host/lib.sh}"
 
@@ -106,6 +107,9 @@ BIG=$!
 n=0; while [ ! -s /run/sriov/lock ]; do n=$((n+1)); [ $n -lt 200 ] || break; sleep 0.02; done
 expect_exit 5 sriovctl --lock-timeout 0.2 apply -f /tmp/site.yaml
 assert_grep "holds the host lock /run/sriov/lock \(pid $BIG, 'sriovctl apply -f /tmp/big.yaml --allow-disruption'" "$ERR" "names the holder"
+expect_exit 5 vgpuctl --lock-timeout 0.2 create mbochs --type mbochs-small --count 2
+assert_grep "holds the host lock /run/sriov/lock \(pid $BIG, 'sriovctl apply" "$ERR" "vgpuctl waits for the same lock, names the holder"
+assert_eq 0 "$(ls /sys/bus/mdev/devices | wc -l)" "vgpuctl created nothing while locked out"
 expect_exit 0 sriovctl --lock-timeout 120 --json apply -f /tmp/site.yaml
 wait $BIG; RCBIG=$?
 assert_eq 0 "$RCBIG" "the first apply finished"
@@ -123,6 +127,9 @@ kill -9 $BIG; wait $BIG 2>/dev/null
 assert_exists /run/sriov/journal.json "the journal outlives the killed apply"
 log "killed after: $(grep '"done"' /run/sriov/journal.json)"
 assert_ne "$BEFORE" "$(state)" "the host is half-changed"
+expect_exit 3 vgpuctl create mbochs --type mbochs-small
+assert_grep "an interrupted run is recorded in /run/sriov/journal.json \(pid $BIG" "$ERR" "vgpuctl refuses before recovery"
+assert_eq 0 "$(ls /sys/bus/mdev/devices | wc -l)" "vgpuctl created nothing"
 expect_exit 0 sriovctl recover
 assert_grep 'recover the run of pid' "$OUT" "recover reports the run"
 assert_missing /run/sriov/journal.json "journal gone"

@@ -66,8 +66,10 @@ struct CommonOptions {
   bool json = false;
   bool verbose = false;
   double timeout_seconds = 60;  // watchdog of kernel writes that can block
+  double lock_timeout_seconds = 30;  // wait for the host lock /run/sriov/lock
 };
-// --version, --sysfs-root, --json, -v/--verbose and --timeout; one subcommand required.
+// --version, --sysfs-root, --json, -v/--verbose, --timeout and --lock-timeout; one subcommand
+// required.
 void add_common_options(CLI::App& app, CommonOptions& options, const std::string& version,
                         const std::string& man_page);
 
