@@ -1,5 +1,6 @@
 #include "sriov/journal.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <fmt/chrono.h>
@@ -7,7 +8,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <ctime>
+#include <sstream>
 #include <iterator>
 
 #include "sriov/host_lock.hpp"
@@ -207,34 +212,59 @@ Result<Step> step_from(const json& j) {
 
 Result<Journal> Journal::begin(const Sysfs& sysfs, const std::string& command, const Plan& plan) {
   std::time_t now = std::time(nullptr);
-  json header = {{"version", 1},
+  json header = {{"version", 2},
                  {"pid", ::getpid()},
                  {"command", command},
                  {"started", fmt::format("{:%Y-%m-%d %H:%M:%S}", fmt::localtime(now))},
                  {"summary", plan.summary}};
-  Journal journal(sysfs, header.dump());
+  Journal journal(sysfs);
   for (const auto& step : plan.steps) journal.steps_.push_back(step_text(step));
-  if (auto ok = journal.write(0); !ok) return tl::unexpected(ok.error());
+  // {header fields, "done": 0, "steps": [one step per line]}
+  std::string text = header.dump();
+  text.pop_back();
+  text += ",\"done\":0,\"steps\":[\n";
+  for (size_t i = 0; i < journal.steps_.size(); ++i) {
+    if (i) text += ",\n";
+    text += journal.steps_[i];
+  }
+  text += "\n]}\n";
+  if (auto ok = sysfs.write_file(kJournal, text); !ok) return tl::unexpected(ok.error());
+  auto path = sysfs.real(kJournal);
+  if (!path) return tl::unexpected(path.error());
+  journal.fd_ = ::open(path->c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (journal.fd_ < 0)
+    return fail(Errc::io, fmt::format("opening {} to append: {}", kJournal, std::strerror(errno)),
+                kJournal, errno);
   return journal;
 }
 
-// {header fields, "done": N, "steps": [one step per line]}
-Status Journal::write(size_t done) {
-  std::string text = header_;
-  text.pop_back();
-  fmt::format_to(std::back_inserter(text), ",\"done\":{},\"steps\":[\n", done);
-  for (size_t i = 0; i < steps_.size(); ++i) {
-    if (i) text += ",\n";
-    text += steps_[i];
-  }
-  text += "\n]}\n";
-  return sysfs_->write_file(kJournal, text);
+Journal::~Journal() {
+  if (fd_ >= 0) ::close(fd_);
 }
 
 // Only the step that completed is written again: it may have recorded what it observed.
 Status Journal::step_done(size_t index, const Plan& plan) {
-  if (index < steps_.size() && index < plan.steps.size()) steps_[index] = step_text(plan.steps[index]);
-  return write(index + 1);
+  if (index >= plan.steps.size()) return {};
+  std::string record;
+  fmt::format_to(std::back_inserter(record), FMT_COMPILE(R"({{"done":{},"index":{},"step":)"),
+                 index + 1, index);
+  record += step_text(plan.steps[index]);
+  record += "}\n";
+  // One write(2) of the whole record: a kill lands before or after it, not inside.
+  size_t off = 0;
+  while (off < record.size()) {
+    ssize_t n = ::write(fd_, record.data() + off, record.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0)
+      return fail(Errc::io, fmt::format("appending to {}: {}", kJournal,
+                                        n < 0 ? std::strerror(errno) : "nothing written"),
+                  kJournal, n < 0 ? errno : EIO);
+    off += static_cast<size_t>(n);
+  }
+  if (::fdatasync(fd_) != 0 && errno != EINVAL)
+    return fail(Errc::io, fmt::format("syncing {}: {}", kJournal, std::strerror(errno)), kJournal,
+                errno);
+  return {};
 }
 
 Status Journal::finish() { return sysfs_->remove_file(kJournal); }
@@ -245,7 +275,9 @@ Result<std::optional<InterruptedRun>> Journal::find(const Sysfs& sysfs) {
   auto text = sysfs.read_opt(kJournal);
   if (!text) return std::optional<InterruptedRun>{};
   try {
-    auto j = json::parse(*text);
+    std::istringstream in(*text);
+    json j;
+    in >> j;  // the header; the appended records follow it
     InterruptedRun run;
     run.pid = j.at("pid");
     run.command = j.at("command");
@@ -256,6 +288,25 @@ Result<std::optional<InterruptedRun>> Journal::find(const Sysfs& sysfs) {
       auto step = step_from(s);
       if (!step) return tl::unexpected(step.error());
       run.plan.steps.push_back(*step);
+    }
+    for (;;) {
+      in >> std::ws;
+      if (in.peek() == std::char_traits<char>::eof()) break;
+      json record;
+      try {
+        in >> record;
+      } catch (const json::exception&) {
+        break;  // a torn last record: the step it would have recorded counts as not done
+      }
+      size_t index = record.at("index");
+      if (index >= run.plan.steps.size())
+        return fail(Errc::io, fmt::format("{}: a record for step {} of {}", kJournal, index + 1,
+                                          run.plan.steps.size()),
+                    kJournal);
+      auto step = step_from(record.at("step"));
+      if (!step) return tl::unexpected(step.error());
+      run.plan.steps[index] = *step;
+      run.done = std::max<size_t>(run.done, record.at("done"));
     }
     return std::optional<InterruptedRun>{std::move(run)};
   } catch (const json::exception& e) {

@@ -3,6 +3,14 @@
 // with what each observed, and how many completed), so that a run killed half-way (kill -9,
 // OOM kill, a crash of the tool, a systemd start timeout) is found by the next one and rolled
 // back. /run is a tmpfs: after a reboot there is neither a journal nor VFs to roll back.
+//
+// Format (version 2): the header object {version, pid, command, started, summary, "done":0,
+// steps}, written whole before the first step (atomically: a temporary file renamed), then
+// one record appended per completed step: {"done":N,"index":I,"step":{...}} (the step again,
+// with what it observed). Appending keeps a step's cost independent of the plan's length (a
+// whole rewrite per step made 256 mdev creates twice as slow). A reader takes the header,
+// then each complete record in order; a torn last record (the writer killed inside write(2))
+// is ignored. Version 1 files (the header alone, "done" in it) read the same way.
 
 #include <optional>
 #include <string>
@@ -24,6 +32,14 @@ struct InterruptedRun {
 
 class Journal {
  public:
+  Journal(Journal&& other) noexcept
+      : sysfs_(other.sysfs_), fd_(other.fd_), steps_(std::move(other.steps_)) {
+    other.fd_ = -1;
+  }
+  Journal& operator=(Journal&&) = delete;
+  Journal(const Journal&) = delete;
+  ~Journal();
+
   // Records the plan before its first step runs.
   static Result<Journal> begin(const Sysfs& sysfs, const std::string& command, const Plan& plan);
   // After a step completed (the step carries what it observed, e.g. the driver it replaced).
@@ -35,10 +51,9 @@ class Journal {
   static Status discard(const Sysfs& sysfs);
 
  private:
-  Journal(const Sysfs& sysfs, std::string header) : sysfs_(&sysfs), header_(std::move(header)) {}
-  Status write(size_t done);
+  explicit Journal(const Sysfs& sysfs) : sysfs_(&sysfs) {}
   const Sysfs* sysfs_;
-  std::string header_;               // JSON object of version, pid, command, started, summary
+  int fd_ = -1;                     // open for appending records
   std::vector<std::string> steps_;  // each step's JSON, as of its last write
 };
 
