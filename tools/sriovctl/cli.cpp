@@ -7,62 +7,20 @@
 
 #include "sriov/inventory.hpp"
 #include "sriov/journal.hpp"
+#include "tools/writing.hpp"
 
 namespace sriovctl {
 
 constexpr const char* kVersion = "0.1.0";
 
-sriov::KernelOptions Context::kernel_options() const {
-  sriov::KernelOptions k;
-  k.write_timeout = std::chrono::milliseconds(static_cast<long>(options.timeout_seconds * 1000));
-  return k;
-}
+sriov::KernelOptions Context::kernel_options() const { return tools::kernel_options(options); }
 
 int Context::begin_write() {
-  auto acquired = sriov::HostLock::acquire(
-      sysfs, std::chrono::milliseconds(static_cast<long>(options.lock_timeout_seconds * 1000)),
-      command_line);
-  if (!acquired) return out.error(acquired.error());
-  lock.emplace(std::move(*acquired));
-  return recover_interrupted(*this, false);
+  return tools::begin_write(out, sysfs, options, command_line, lock);
 }
 
 int recover_interrupted(Context& ctx, bool report_when_clean) {
-  const auto& o = ctx.out;
-  auto found = sriov::Journal::find(ctx.sysfs);
-  if (!found) return o.error(found.error());
-  if (!*found) {
-    if (report_when_clean) {
-      if (o.json) o.print_json(tools::plan_json("recover", sriov::Plan{}, false, nullptr));
-      else o.out << "nothing to recover: no interrupted run in /run/sriov/journal.json\n";
-    }
-    return 0;
-  }
-  auto& run = **found;
-  sriov::KernelRunner runner(ctx.sysfs, ctx.kernel_options());
-  auto report = sriov::recover(ctx.sysfs, run, runner);
-  run.plan.summary = fmt::format("recover the run of pid {} ('{}', started {}; {} of {} steps had "
-                                 "completed)",
-                                 run.pid, run.command, run.started, run.done,
-                                 run.plan.steps.size());
-  if (report_when_clean && o.json) {
-    o.print_json(tools::plan_json("recover", run.plan, false, &report));
-  } else {
-    // Recovery before another command: said on stderr so the command's output stays its own.
-    std::ostream& s = report_when_clean ? o.out : o.err;
-    s << o.program << ": " << run.plan.summary << "\n";
-    for (size_t i = 0; i < run.plan.steps.size(); ++i)
-      if (report.status[i] == sriov::StepStatus::undone ||
-          report.status[i] == sriov::StepStatus::undo_failed)
-        s << "  " << sriov::status_name(report.status[i]) << ": "
-          << sriov::describe(run.plan.steps[i]) << "\n";
-    if (run.done >= run.plan.steps.size()) s << "  it had completed; nothing to undo\n";
-  }
-  if (report.error) {
-    o.err << o.program << ": error: " << report.error->message << "\n";
-    return sriov::exit_status(report.error->code);
-  }
-  return 0;
+  return tools::recover_interrupted(ctx.out, ctx.sysfs, ctx.kernel_options(), report_when_clean);
 }
 
 Loaded load_inventory(Context& ctx, bool with_names) {
@@ -106,25 +64,9 @@ int run_plan(Context& ctx, const std::string& command, sriov::Result<sriov::Plan
     if (int status = ctx.begin_write(); status != 0) return status;
   }
   sriov::KernelRunner runner(ctx.sysfs, ctx.kernel_options(), link);
-  sriov::ExecutionReport report;
-  if (plan->empty()) {
-    report = sriov::execute(*plan, runner);
-  } else {
-    // The journal lets the next run roll this one back if it is killed half-way.
-    auto journal = sriov::Journal::begin(ctx.sysfs, ctx.command_line, *plan);
-    if (!journal) return o.error(journal.error());
-    bool journal_ok = true;
-    report = sriov::execute(*plan, runner, [&](size_t i) {
-      if (auto ok = journal->step_done(i, *plan); !ok && journal_ok) {
-        journal_ok = false;
-        o.warn("the journal could not be updated (" + ok.error().message +
-               "): if this run is interrupted, recover may undo too little");
-      }
-    });
-    // Kept only when undoing failed too, so that 'sriovctl recover' can try again.
-    if (!report.error || report.error->code != sriov::Errc::rollback_incomplete)
-      journal->finish();
-  }
+  auto executed = tools::execute_journaled(o, ctx.sysfs, ctx.command_line, *plan, runner);
+  if (!executed) return o.error(executed.error());
+  auto& report = *executed;
   report.warnings = runner.warnings();
   if (o.json) {
     auto j = tools::plan_json(command, *plan, false, &report);

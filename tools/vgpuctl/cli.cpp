@@ -1,7 +1,5 @@
 #include "cli.hpp"
 
-#include "sriov/journal.hpp"
-
 #include <fmt/format.h>
 
 #include <chrono>
@@ -9,16 +7,13 @@
 
 #include "sriov/uuid.hpp"
 #include "sriov/wait.hpp"
+#include "tools/writing.hpp"
 
 namespace vgpuctl {
 
 constexpr const char* kVersion = "0.1.0";
 
-sriov::KernelOptions Context::kernel_options() const {
-  sriov::KernelOptions k;
-  k.write_timeout = std::chrono::milliseconds(static_cast<long>(options.timeout_seconds * 1000));
-  return k;
-}
+sriov::KernelOptions Context::kernel_options() const { return tools::kernel_options(options); }
 
 Loaded load_host(Context& ctx) {
   Loaded loaded;
@@ -57,23 +52,7 @@ sriov::Result<mdev::VgpuHost> host_with_target(Context& ctx, const std::string& 
 }
 
 int Context::begin_write() {
-  auto acquired = sriov::HostLock::acquire(
-      sysfs, std::chrono::milliseconds(static_cast<long>(options.lock_timeout_seconds * 1000)),
-      command_line);
-  if (!acquired) return out.error(acquired.error());
-  lock.emplace(std::move(*acquired));
-  auto found = sriov::Journal::find(sysfs);
-  if (!found) return out.error(found.error());
-  if (*found) {
-    const auto& run = **found;
-    return out.error(
-        {sriov::Errc::refused,
-         fmt::format("an interrupted run is recorded in {}/journal.json (pid {}, '{}', started "
-                     "{}; {} of {} steps done); roll it back first with 'sriovctl recover'",
-                     sriov::kRunDir, run.pid, run.command, run.started, run.done,
-                     run.plan.steps.size())});
-  }
-  return 0;
+  return tools::begin_write(out, sysfs, options, command_line, lock);
 }
 
 int run_plan(Context& ctx, const std::string& command, sriov::Result<sriov::Plan> plan,
@@ -95,7 +74,9 @@ int run_plan(Context& ctx, const std::string& command, sriov::Result<sriov::Plan
   std::unique_ptr<sriov::StepRunner> runner =
       ctx.make_runner ? ctx.make_runner(ctx.sysfs, ctx.kernel_options())
                       : std::make_unique<sriov::KernelRunner>(ctx.sysfs, ctx.kernel_options());
-  auto report = sriov::execute(*plan, *runner);
+  auto executed = tools::execute_journaled(o, ctx.sysfs, ctx.command_line, *plan, *runner);
+  if (!executed) return o.error(executed.error());
+  auto& report = *executed;
   if (auto* kernel = dynamic_cast<sriov::KernelRunner*>(runner.get()))
     report.warnings = kernel->warnings();
   if (o.json) {

@@ -37,9 +37,9 @@ struct Context {
   std::optional<sriov::HostLock> lock;
   sriov::KernelOptions kernel_options() const;
   // Before a command writes, and before it reads the host it plans from: takes the host lock
-  // /run/sriov/lock that sriovctl's writers take too (held until exit), and refuses while an
-  // interrupted sriovctl run is recorded in the journal (sriovctl rolls it back first).
-  // Prints and returns the exit status on failure, 0 otherwise.
+  // /run/sriov/lock that sriovctl's writers take too (held until exit) and rolls back a run
+  // either tool left half-done (its journal /run/sriov/journal.json). Prints and returns the
+  // exit status on failure, 0 otherwise.
   int begin_write();
 };
 

@@ -303,7 +303,7 @@ TEST_CASE("help names every verb and option, --version answers", "[cli]") {
   CHECK_THAT(version.out, Catch::StartsWith("vgpuctl "));
 }
 
-TEST_CASE("writers take the host lock sriovctl takes, and wait for an interrupted run's recovery",
+TEST_CASE("writers take the host lock sriovctl takes, recover an interrupted run, journal their own",
           "[cli][lock]") {
   test::ScratchHost host("gpu-t4");
   std::string root = host.path().string();
@@ -339,7 +339,8 @@ TEST_CASE("writers take the host lock sriovctl takes, and wait for an interrupte
       CHECK_THAT(w.err, Catch::Contains("holds the host lock"));
     }
   }
-  // An interrupted sriovctl run: vgpuctl leaves its rollback to sriovctl and writes nothing.
+  // An interrupted run (sriovctl's here; vgpuctl's journal the same way): the next vgpuctl
+  // writer rolls it back first, says so on stderr, then does its own work.
   sriov::Plan plan;
   plan.summary = "apply";
   plan.steps.push_back(sriov::CreateMdev{"0000:af:00.0", "nvidia-230", kT4Types + "/nvidia-230",
@@ -348,14 +349,36 @@ TEST_CASE("writers take the host lock sriovctl takes, and wait for an interrupte
     auto journal = sriov::Journal::begin(sysfs, "sriovctl apply -f p", plan);
     REQUIRE(journal);
     auto r = run_vgpuctl(create, fake_kernel());
-    CHECK(r.status == 3);
-    CHECK_THAT(r.err, Catch::Contains("an interrupted run is recorded in /run/sriov/journal.json "
-                                      "(pid "));
+    INFO(r.err);
+    CHECK(r.status == 0);
+    CHECK_THAT(r.err, Catch::StartsWith("vgpuctl: recover the run of pid "));
     CHECK_THAT(r.err, Catch::Contains("'sriovctl apply -f p'"));
-    CHECK_THAT(r.err, Catch::Contains("roll it back first with 'sriovctl recover'"));
-    CHECK(*sysfs.read(kT4Types + "/nvidia-230/create") == "");
-    journal->finish();
+    CHECK_THAT(r.out, Catch::Contains("done: create mdev"));
+    CHECK_FALSE(fs::exists(host.path() / "run/sriov/journal.json"));
   }
+  // vgpuctl journals its own run while it executes, and removes the journal when it ends.
+  struct SeesJournal : vtest::FakeKernel {
+    SeesJournal(const sriov::Sysfs& s, std::vector<std::string>& seen)
+        : FakeKernel(s), sysfs(s), seen(seen) {}
+    sriov::Status apply(sriov::Step& step) override {
+      seen.push_back(sysfs.read_opt("/run/sriov/journal.json").value_or(""));
+      return FakeKernel::apply(step);
+    }
+    const sriov::Sysfs& sysfs;
+    std::vector<std::string>& seen;
+  };
+  std::vector<std::string> seen;
+  auto journaled = run_vgpuctl(
+      {"--sysfs-root", root, "create", "af:00.0", "--type", "nvidia-230", "--count", "2"},
+      [&](const sriov::Sysfs& s, sriov::KernelOptions) {
+        return std::make_unique<SeesJournal>(s, seen);
+      });
+  CHECK(journaled.status == 0);
+  REQUIRE(seen.size() == 2);
+  CHECK_THAT(seen[0], Catch::Contains("\"command\":\"vgpuctl --sysfs-root"));
+  CHECK_THAT(seen[0], Catch::Contains("\"done\":0"));
+  CHECK_THAT(seen[1], Catch::Contains("\"done\":1"));
+  CHECK_FALSE(fs::exists(host.path() / "run/sriov/journal.json"));
   // Released and clean: the same command goes through.
   auto ok = run_vgpuctl(create, fake_kernel());
   CHECK(ok.status == 0);

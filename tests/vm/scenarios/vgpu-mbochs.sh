@@ -1,7 +1,8 @@
 #!/bin/sh
 # vgpuctl against the kernel's mbochs (1 GB pool): create by framebuffer size, exhaust the pool
 # and get a refusal that writes nothing, all-or-nothing when the kernel itself refuses midway
-# (ENOSPC: the earlier instance is removed again), remove by UUID and by parent, dry runs.
+# (ENOSPC: the earlier instance is removed again), remove by UUID and by parent, dry runs; a
+# vgpuctl killed mid-create is rolled back from its journal by the next writer.
 # Instances are counted in /sys/bus/mdev/devices, not taken from vgpuctl.
 # topology: none
 # modules: mbochs:count=1024
@@ -97,3 +98,21 @@ expect_exit 0 vgpuctl undefine $A
 expect_exit 0 vgpuctl undefine $B
 assert_eq "" "$(ls /etc/mdevctl.d/mbochs 2>/dev/null)" "definitions gone"
 rm -rf /etc/mdevctl.d
+
+log "--- vgpuctl killed mid-create (SIGKILL): the next writer rolls the run back"
+assert_eq 0 "$(mdevs)" "no instance before"
+vgpuctl create mbochs --type mbochs-small --count 250 > /tmp/killed.out 2>&1 &
+K=$!
+n=0; while ! grep -qE '"done": ?([5-9]|[1-9][0-9])' /run/sriov/journal.json 2>/dev/null; do
+  n=$((n+1)); [ $n -lt 2000 ] || break; sleep 0.005; done
+kill -9 $K; wait $K 2>/dev/null
+assert_exists /run/sriov/journal.json "the journal outlives the killed vgpuctl"
+LEFT=$(mdevs)
+log "killed after $(grep -oE '"done": ?[0-9]+' /run/sriov/journal.json | tail -1) with $LEFT instances"
+if [ "$LEFT" -gt 0 ] && [ "$LEFT" -lt 250 ]; then _pass "killed half-way ($LEFT of 250)"; else fail "not half-way: $LEFT of 250"; fi
+expect_exit 0 vgpuctl create mbochs --type mbochs-small
+assert_grep "recover the run of pid $K \('vgpuctl create mbochs --type mbochs-small --count 250'" "$ERR" "the next vgpuctl recovered first, naming the run"
+assert_missing /run/sriov/journal.json "journal gone"
+assert_eq 1 "$(mdevs)" "only the new instance: the killed run's instances were removed"
+expect_exit 0 vgpuctl remove --parent mbochs --all
+assert_eq 0 "$(mdevs)" "none left"

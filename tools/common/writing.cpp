@@ -1,0 +1,86 @@
+#include "tools/writing.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <ostream>
+
+#include "sriov/journal.hpp"
+
+namespace tools {
+
+sriov::KernelOptions kernel_options(const CommonOptions& options) {
+  sriov::KernelOptions k;
+  k.write_timeout = std::chrono::milliseconds(static_cast<long>(options.timeout_seconds * 1000));
+  return k;
+}
+
+int recover_interrupted(const Output& o, const sriov::Sysfs& sysfs,
+                        const sriov::KernelOptions& kernel, bool report_when_clean) {
+  auto found = sriov::Journal::find(sysfs);
+  if (!found) return o.error(found.error());
+  if (!*found) {
+    if (report_when_clean) {
+      if (o.json) o.print_json(plan_json("recover", sriov::Plan{}, false, nullptr));
+      else o.out << "nothing to recover: no interrupted run in /run/sriov/journal.json\n";
+    }
+    return 0;
+  }
+  auto& run = **found;
+  sriov::KernelRunner runner(sysfs, kernel);
+  auto report = sriov::recover(sysfs, run, runner);
+  run.plan.summary = fmt::format("recover the run of pid {} ('{}', started {}; {} of {} steps had "
+                                 "completed)",
+                                 run.pid, run.command, run.started, run.done,
+                                 run.plan.steps.size());
+  if (report_when_clean && o.json) {
+    o.print_json(plan_json("recover", run.plan, false, &report));
+  } else {
+    // Recovery before another command: said on stderr so the command's output stays its own.
+    std::ostream& s = report_when_clean ? o.out : o.err;
+    s << o.program << ": " << run.plan.summary << "\n";
+    for (size_t i = 0; i < run.plan.steps.size(); ++i)
+      if (report.status[i] == sriov::StepStatus::undone ||
+          report.status[i] == sriov::StepStatus::undo_failed)
+        s << "  " << sriov::status_name(report.status[i]) << ": "
+          << sriov::describe(run.plan.steps[i]) << "\n";
+    if (run.done >= run.plan.steps.size()) s << "  it had completed; nothing to undo\n";
+  }
+  if (report.error) {
+    o.err << o.program << ": error: " << report.error->message << "\n";
+    return sriov::exit_status(report.error->code);
+  }
+  return 0;
+}
+
+int begin_write(const Output& out, const sriov::Sysfs& sysfs, const CommonOptions& options,
+                const std::string& command_line, std::optional<sriov::HostLock>& lock) {
+  auto acquired = sriov::HostLock::acquire(
+      sysfs, std::chrono::milliseconds(static_cast<long>(options.lock_timeout_seconds * 1000)),
+      command_line);
+  if (!acquired) return out.error(acquired.error());
+  lock.emplace(std::move(*acquired));
+  return recover_interrupted(out, sysfs, kernel_options(options), false);
+}
+
+sriov::Result<sriov::ExecutionReport> execute_journaled(const Output& o, const sriov::Sysfs& sysfs,
+                                                        const std::string& command_line,
+                                                        sriov::Plan& plan,
+                                                        sriov::StepRunner& runner) {
+  if (plan.empty()) return sriov::execute(plan, runner);
+  auto journal = sriov::Journal::begin(sysfs, command_line, plan);
+  if (!journal) return tl::unexpected(journal.error());
+  bool journal_ok = true;
+  auto report = sriov::execute(plan, runner, [&](size_t i) {
+    if (auto ok = journal->step_done(i, plan); !ok && journal_ok) {
+      journal_ok = false;
+      o.warn("the journal could not be updated (" + ok.error().message +
+             "): if this run is interrupted, recover may undo too little");
+    }
+  });
+  // Kept only when undoing failed too, so that 'sriovctl recover' can try again.
+  if (!report.error || report.error->code != sriov::Errc::rollback_incomplete) journal->finish();
+  return report;
+}
+
+}  // namespace tools
