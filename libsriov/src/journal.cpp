@@ -12,8 +12,8 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <sstream>
 #include <iterator>
+#include <sstream>
 
 #include "sriov/host_lock.hpp"
 
@@ -217,18 +217,17 @@ Result<Journal> Journal::begin(const Sysfs& sysfs, const std::string& command, c
                  {"command", command},
                  {"started", fmt::format("{:%Y-%m-%d %H:%M:%S}", fmt::localtime(now))},
                  {"summary", plan.summary}};
-  Journal journal(sysfs);
-  for (const auto& step : plan.steps) journal.steps_.push_back(step_text(step));
   // {header fields, "done": 0, "steps": [one step per line]}
   std::string text = header.dump();
   text.pop_back();
   text += ",\"done\":0,\"steps\":[\n";
-  for (size_t i = 0; i < journal.steps_.size(); ++i) {
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
     if (i) text += ",\n";
-    text += journal.steps_[i];
+    text += step_text(plan.steps[i]);
   }
   text += "\n]}\n";
   if (auto ok = sysfs.write_file(kJournal, text); !ok) return tl::unexpected(ok.error());
+  Journal journal(sysfs);
   auto path = sysfs.real(kJournal);
   if (!path) return tl::unexpected(path.error());
   journal.fd_ = ::open(path->c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);

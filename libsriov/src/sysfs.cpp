@@ -238,17 +238,17 @@ std::vector<std::string> Sysfs::list(std::string_view host_path) const {
 
 namespace {
 
-// The process that performs the sysfs writes of this one (see Sysfs::write). It is forked on
-// the first write and reused, so a command that writes a hundred attributes forks once, not a
-// hundred times (a fork of a tool of a few MB costs ~10 ms under QEMU TCG, more than the write).
-// After a timeout it is abandoned to the kernel and the next write forks a new one. It closes
-// every descriptor it inherited except its socket.
 // Counts the forks this process descends from (a pthread_atfork child handler): a writer
 // belongs to the process generation that started it. Cheaper than a getpid() per write, a
 // system call that emulation makes cost as much as the sysfs write itself.
 std::atomic<unsigned> g_fork_generation{0};
 void note_fork_in_child() { g_fork_generation.fetch_add(1, std::memory_order_relaxed); }
 
+// The process that performs the sysfs writes of this one (see Sysfs::write). It is forked on
+// the first write and reused, so a command that writes a hundred attributes forks once, not a
+// hundred times (a fork of a tool of a few MB costs ~10 ms under QEMU TCG, more than the write).
+// After a timeout it is abandoned to the kernel and the next write forks a new one. It closes
+// every descriptor it inherited except its socket.
 class Writer {
  public:
   static constexpr size_t kMaxRequest = 16384;

@@ -32,10 +32,7 @@ struct InterruptedRun {
 
 class Journal {
  public:
-  Journal(Journal&& other) noexcept
-      : sysfs_(other.sysfs_), fd_(other.fd_), steps_(std::move(other.steps_)) {
-    other.fd_ = -1;
-  }
+  Journal(Journal&& other) noexcept : sysfs_(other.sysfs_), fd_(other.fd_) { other.fd_ = -1; }
   Journal& operator=(Journal&&) = delete;
   Journal(const Journal&) = delete;
   ~Journal();
@@ -53,8 +50,7 @@ class Journal {
  private:
   explicit Journal(const Sysfs& sysfs) : sysfs_(&sysfs) {}
   const Sysfs* sysfs_;
-  int fd_ = -1;                     // open for appending records
-  std::vector<std::string> steps_;  // each step's JSON, as of its last write
+  int fd_ = -1;  // open for appending records
 };
 
 // Undoes an interrupted run's steps (the half-way one included) in reverse order; undo is
