@@ -53,13 +53,26 @@ int recover_interrupted(const Output& o, const sriov::Sysfs& sysfs,
   return 0;
 }
 
-int begin_write(const Output& out, const sriov::Sysfs& sysfs, const CommonOptions& options,
-                const std::string& command_line, std::optional<sriov::HostLock>& lock) {
+std::string command_line(const char* program, int argc, const char* const* argv) {
+  std::string line = program;
+  for (int i = 1; i < argc; ++i) line += std::string(" ") + argv[i];
+  return line;
+}
+
+int take_host_lock(const Output& out, const sriov::Sysfs& sysfs, const CommonOptions& options,
+                   const std::string& command_line, std::optional<sriov::HostLock>& lock) {
   auto acquired = sriov::HostLock::acquire(
       sysfs, std::chrono::milliseconds(static_cast<long>(options.lock_timeout_seconds * 1000)),
       command_line);
   if (!acquired) return out.error(acquired.error());
   lock.emplace(std::move(*acquired));
+  return 0;
+}
+
+int begin_write(const Output& out, const sriov::Sysfs& sysfs, const CommonOptions& options,
+                const std::string& command_line, std::optional<sriov::HostLock>& lock) {
+  if (int status = take_host_lock(out, sysfs, options, command_line, lock); status != 0)
+    return status;
   return recover_interrupted(out, sysfs, kernel_options(options), false);
 }
 

@@ -2,11 +2,9 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
 #include <ostream>
 
 #include "sriov/inventory.hpp"
-#include "sriov/journal.hpp"
 #include "tools/writing.hpp"
 
 namespace sriovctl {
@@ -110,9 +108,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   tools::Output o{out, err, "sriovctl", g.json, g.verbose};
   auto sysfs = sriov::Sysfs::from(g.sysfs_root);
   if (!sysfs) return o.error(sysfs.error());
-  std::string command_line = "sriovctl";
-  for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
-  Context ctx{o, *sysfs, g, command_line, std::nullopt};
+  Context ctx{o, *sysfs, g, tools::command_line("sriovctl", argc, argv), std::nullopt};
   return selected ? selected(ctx) : 2;
 }
 

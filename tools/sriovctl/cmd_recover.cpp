@@ -1,16 +1,15 @@
 // sriovctl recover: roll back a run that was interrupted (kill -9, crash) from its journal.
 #include "cli.hpp"
+#include "tools/writing.hpp"
 
 namespace sriovctl {
 namespace {
 
 int run_recover(Context& ctx) {
-  auto acquired = sriov::HostLock::acquire(
-      ctx.sysfs,
-      std::chrono::milliseconds(static_cast<long>(ctx.options.lock_timeout_seconds * 1000)),
-      ctx.command_line);
-  if (!acquired) return ctx.out.error(acquired.error());
-  ctx.lock.emplace(std::move(*acquired));
+  if (int status = tools::take_host_lock(ctx.out, ctx.sysfs, ctx.options, ctx.command_line,
+                                         ctx.lock);
+      status != 0)
+    return status;
   return recover_interrupted(ctx, true);
 }
 

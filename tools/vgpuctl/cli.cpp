@@ -142,9 +142,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
   tools::Output o{out, err, "vgpuctl", g.json, g.verbose};
   auto sysfs = sriov::Sysfs::from(g.sysfs_root);
   if (!sysfs) return o.error(sysfs.error());
-  std::string command_line = "vgpuctl";
-  for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
-  Context ctx{o, *sysfs, g, std::move(make_runner), std::move(command_line), std::nullopt};
+  Context ctx{o, *sysfs, g, std::move(make_runner), tools::command_line("vgpuctl", argc, argv),
+              std::nullopt};
   return selected ? selected(ctx) : 2;
 }
 

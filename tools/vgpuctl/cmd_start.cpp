@@ -24,10 +24,14 @@ int run_start(Context& ctx, const StartArgs& args) {
     return o.error({sriov::Errc::invalid_input, "give the UUIDs to start, or --all-auto"});
   auto uuids = parse_uuids(args.uuids);
   if (!uuids) return o.error(uuids.error());
+  // With --wait, late parents are waited for without the host lock (a sriovctl apply creating
+  // them needs it) and the host is read again once the lock is held; without, the lock comes
+  // first and the host is read once.
+  bool lock_after_wait = !args.dry_run && args.wait > 0;
+  if (!args.dry_run && !lock_after_wait)
+    if (int status = ctx.begin_write(); status != 0) return status;
   std::vector<std::string> warnings;
   auto defs = mdev::read_definitions(ctx.sysfs, warnings);
-  for (const auto& w : warnings) o.warn(w);
-
   auto host = mdev::scan_vgpu_host(ctx.sysfs);
   if (!host) return o.error(host.error());
   auto plan = mdev::plan_start(*host, defs, *uuids, args.all_auto);
@@ -47,14 +51,15 @@ int run_start(Context& ctx, const StartArgs& args) {
     sriov::wait_until(ctx.sysfs, ready,
                       std::chrono::milliseconds(static_cast<long>(args.wait * 1000)));
   }
-  if (!args.dry_run) {
-    // Waited for parents without the host lock (a sriovctl apply creating them needs it);
-    // what is written is planned from the host as it is under the lock.
+  if (lock_after_wait) {
     if (int status = ctx.begin_write(); status != 0) return status;
+    warnings.clear();
+    defs = mdev::read_definitions(ctx.sysfs, warnings);
     host = mdev::scan_vgpu_host(ctx.sysfs);
     if (!host) return o.error(host.error());
     plan = mdev::plan_start(*host, defs, *uuids, args.all_auto);
   }
+  for (const auto& w : warnings) o.warn(w);
   if (!plan) return o.error(plan.error());
   for (const auto& skipped : plan->skipped) o.warn("not started: " + skipped.message);
   nlohmann::json skipped = nlohmann::json::array();

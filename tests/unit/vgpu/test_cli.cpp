@@ -358,8 +358,8 @@ TEST_CASE("writers take the host lock sriovctl takes, recover an interrupted run
   }
   // vgpuctl journals its own run while it executes, and removes the journal when it ends.
   struct SeesJournal : vtest::FakeKernel {
-    SeesJournal(const sriov::Sysfs& s, std::vector<std::string>& seen)
-        : FakeKernel(s), sysfs(s), seen(seen) {}
+    SeesJournal(const sriov::Sysfs& s, std::vector<std::string>& records)
+        : FakeKernel(s), sysfs(s), seen(records) {}
     sriov::Status apply(sriov::Step& step) override {
       seen.push_back(sysfs.read_opt("/run/sriov/journal.json").value_or(""));
       return FakeKernel::apply(step);

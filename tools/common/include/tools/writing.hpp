@@ -21,9 +21,17 @@ sriov::KernelOptions kernel_options(const CommonOptions& options);
 int recover_interrupted(const Output& out, const sriov::Sysfs& sysfs,
                         const sriov::KernelOptions& kernel, bool report_when_clean);
 
+// "PROGRAM ARG...": names the holder of the host lock and the run in the journal.
+std::string command_line(const char* program, int argc, const char* const* argv);
+
+// Takes the host lock into `lock` (held until exit), waiting up to --lock-timeout. Prints and
+// returns the exit status on failure, 0 otherwise.
+int take_host_lock(const Output& out, const sriov::Sysfs& sysfs, const CommonOptions& options,
+                   const std::string& command_line, std::optional<sriov::HostLock>& lock);
+
 // Before a command writes, and before it reads the host it plans from: takes the host lock
-// into `lock` (held until exit) and rolls back an interrupted run. Prints and returns the exit
-// status on failure, 0 otherwise.
+// and rolls back an interrupted run. Prints and returns the exit status on failure, 0
+// otherwise.
 int begin_write(const Output& out, const sriov::Sysfs& sysfs, const CommonOptions& options,
                 const std::string& command_line, std::optional<sriov::HostLock>& lock);
 
