@@ -23,6 +23,8 @@
 #   vf_group PF N (IOMMU group number)
 #   sriov_state PF                  one-line fingerprint: numvfs, autoprobe, every VF + driver
 #   holders PATH                    "pid:comm" of every process with PATH open (from /proc)
+#   mdevs | type_of UUID | count_type TYPE   mdev instances in /sys/bus/mdev/devices: how many,
+#                                   one's type, how many of a type
 #   dmesg_mark / dmesg_since_mark   kernel log lines written after the mark
 
 SCENARIO=${SCENARIO:-$(basename "$0" .sh)}
@@ -139,6 +141,14 @@ holders() { # path — pid:comm of every process holding it open
     p=${fd#/proc/}; p=${p%%/*}
     echo "$p:$(cat "/proc/$p/comm" 2>/dev/null)"
   done | sort -u
+}
+# mdev instances, as /sys/bus/mdev/devices lists them
+mdevs() { ls /sys/bus/mdev/devices | wc -l; }
+type_of() { basename "$(readlink "/sys/bus/mdev/devices/$1/mdev_type")"; } # UUID
+count_type() { # type — instances of it
+  local n=0 d
+  for d in /sys/bus/mdev/devices/*; do [ -e "$d" ] && [ "$(type_of "${d##*/}")" = "$1" ] && n=$((n + 1)); done
+  echo $n
 }
 dmesg_mark() { _DMESG_MARK=$(dmesg | wc -l); }
 dmesg_since_mark() { dmesg | tail -n +"$((${_DMESG_MARK:-0} + 1))"; }

@@ -109,7 +109,7 @@ expect_exit 5 sriovctl --lock-timeout 0.2 apply -f /tmp/site.yaml
 assert_grep "holds the host lock /run/sriov/lock \(pid $BIG, 'sriovctl apply -f /tmp/big.yaml --allow-disruption'" "$ERR" "names the holder"
 expect_exit 5 vgpuctl --lock-timeout 0.2 create mbochs --type mbochs-small --count 2
 assert_grep "holds the host lock /run/sriov/lock \(pid $BIG, 'sriovctl apply" "$ERR" "vgpuctl waits for the same lock, names the holder"
-assert_eq 0 "$(ls /sys/bus/mdev/devices | wc -l)" "vgpuctl created nothing while locked out"
+assert_eq 0 "$(mdevs)" "vgpuctl created nothing while locked out"
 expect_exit 0 sriovctl --lock-timeout 120 --json apply -f /tmp/site.yaml
 wait $BIG; RCBIG=$?
 assert_eq 0 "$RCBIG" "the first apply finished"

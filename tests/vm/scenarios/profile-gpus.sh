@@ -14,13 +14,6 @@
 T=/sys/class/mdev_bus/mbochs/mdev_supported_types
 DEVS=/sys/bus/mdev/devices
 D=/etc/mdevctl.d
-mdevs() { ls "$DEVS" | wc -l; }
-type_of() { basename "$(readlink "$DEVS/$1/mdev_type")"; }
-count_type() { # type — instances of it in /sys/bus/mdev/devices
-  local n=0 d
-  for d in "$DEVS"/*; do [ -e "$d" ] && [ "$(type_of "${d##*/}")" = "$1" ] && n=$((n + 1)); done
-  echo $n
-}
 of_type() { # type — its instances' UUIDs, sorted
   local d
   for d in "$DEVS"/*; do [ -e "$d" ] && [ "$(type_of "${d##*/}")" = "$1" ] && echo "${d##*/}"; done | sort

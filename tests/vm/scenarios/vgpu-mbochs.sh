@@ -12,13 +12,6 @@
 
 T=/sys/class/mdev_bus/mbochs/mdev_supported_types
 DEVS=/sys/bus/mdev/devices
-mdevs() { ls "$DEVS" | wc -l; }
-type_of() { basename "$(readlink "$DEVS/$1/mdev_type")"; }
-count_type() { # type — instances of it in /sys/bus/mdev/devices
-  local n=0 d
-  for d in "$DEVS"/*; do [ -e "$d" ] && [ "$(type_of "${d##*/}")" = "$1" ] && n=$((n + 1)); done
-  echo $n
-}
 
 assert_file 1024 /sys/module/mbochs/parameters/count "mbochs pool 1024 MB"
 assert_eq 0 "$(mdevs)" "no mdev at start"

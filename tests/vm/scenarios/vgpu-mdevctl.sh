@@ -11,8 +11,6 @@
 
 DEVS=/sys/bus/mdev/devices
 D=/etc/mdevctl.d
-mdevs() { ls "$DEVS" | wc -l; }
-type_of() { basename "$(readlink "$DEVS/$1/mdev_type")"; }
 rm -rf "$D"
 mkdir -p "$D/scripts.d/callouts" "$D/scripts.d/notifiers"   # mdevctl refuses to run without
 
