@@ -95,7 +95,9 @@ TEST_CASE("dry run writes nothing and prints every write", "[cli]") {
 }
 
 TEST_CASE("refusals and bad input map to documented exit statuses", "[cli]") {
-  std::string root = test::fixture("sample").string();
+  // A private copy: the writers below take the host lock (run/sriov/lock in the tree).
+  test::ScratchHost host("sample");
+  std::string root = host.path().string();
   auto over_vfio = run_cli({"--sysfs-root", root, "create", "ens3f0np0", "4", "--force"});
   CHECK(over_vfio.status == 3);
   CHECK_THAT(over_vfio.err, Catch::StartsWith("sriovctl: error: refusing to change the VF count"));

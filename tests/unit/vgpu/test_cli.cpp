@@ -231,7 +231,9 @@ TEST_CASE("plan shows the placement host-wide and writes nothing", "[cli]") {
 }
 
 TEST_CASE("bad input and refusals map to the documented exit statuses", "[cli]") {
-  std::string root = test::fixture("gpu-t4").string();
+  // A private copy: the writers below take the host lock (run/sriov/lock in the tree).
+  test::ScratchHost host("gpu-t4");
+  std::string root = host.path().string();
   auto refuse = run_vgpuctl({"--sysfs-root", root, "create", "af:00.0", "--framebuffer", "4G"});
   CHECK(refuse.status == 3);
   CHECK_THAT(refuse.err,
