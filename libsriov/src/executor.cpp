@@ -4,7 +4,6 @@
 
 #include <cerrno>
 #include <filesystem>
-#include <set>
 
 #include "sriov/holders.hpp"
 #include "sriov/inventory.hpp"
@@ -127,25 +126,21 @@ Status KernelRunner::apply_step(SetAutoprobe& step) {
 Status KernelRunner::write_numvfs(const SetNumVfs& step, unsigned value) {
   std::string path = step.pf_path + "/sriov_numvfs";
   if (value == 0) {
-    // Last check before the irreversible write: a process may have opened a VF's VFIO group
-    // since the plan was made, and the disable would then block until it lets go.
+    // Last check before the irreversible write: a process may have opened a VF through VFIO
+    // since the plan was made, and the disable would then block until it lets go. A fresh
+    // scan: this is the one write a late holder turns into a hang.
     PhysicalFunction pf;
     pf.is_pci = sysfs_.exists(step.pf_path + "/sriov_totalvfs");
     pf.device_path = step.pf_path;
     pf.num_vfs = 1;
     if (pf.is_pci) {
       auto vfs = read_vfs(sysfs_, pf);
-      std::set<unsigned> groups;
+      std::vector<std::string> files;
       if (vfs)
-        for (auto& vf : *vfs)
-          if (vf.driver == "vfio-pci" && vf.iommu_group) groups.insert(*vf.iommu_group);
-      auto holders = find_vfio_holders(sysfs_, groups);
+        for (auto& vf : *vfs) files.insert(files.end(), vf.vfio.files.begin(), vf.vfio.files.end());
+      auto holders = VfioHolders::scan_if_any(sysfs_, files).of(files);
       if (!holders.empty())
-        return fail(Errc::refused,
-                    fmt::format("refusing to write 0 to {}: {}; the kernel would block until it "
-                                "lets go",
-                                path, describe(holders.front())),
-                    path);
+        return tl::unexpected(held_refusal("write 0 to " + path, holders.front(), path));
     }
   }
   auto ok = sysfs_.write(path, std::to_string(value), options_.write_timeout);
@@ -306,15 +301,10 @@ Status KernelRunner::apply_step(BindDriver& step) {
   auto ov = sysfs_.read_opt(dev + "/driver_override");
   step.from_override = ov && !ov->empty() && *ov != "(null)" ? ov : std::nullopt;
   if (step.from == step.to) return {};
-  if (step.from == "vfio-pci") {
-    if (auto group = sysfs_.link_name(dev + "/iommu_group")) {
-      auto holders = find_vfio_holders(sysfs_, {static_cast<unsigned>(std::stoul(*group))});
-      if (!holders.empty())
-        return fail(Errc::refused,
-                    fmt::format("refusing to unbind {} from vfio-pci: {}", step.vf.str(),
-                                describe(holders.front())),
-                    dev);
-    }
+  if (step.from) {
+    if (auto holders = vfio_holders().of_device(sysfs_, dev); !holders.empty())
+      return tl::unexpected(held_refusal(
+          fmt::format("unbind {} from {}", step.vf.str(), *step.from), holders.front(), dev));
   }
   auto moved = move_driver(step.vf, step.from, step.to, step.to);
   if (moved) return {};
@@ -411,11 +401,7 @@ Status KernelRunner::apply_step(RemoveMdev& step) {
   // Last check before the write: remove blocks for as long as a VM has the device open.
   std::string dev = "/sys/bus/mdev/devices/" + step.uuid;
   if (auto holders = vfio_holders().of_device(sysfs_, dev); !holders.empty())
-    return fail(Errc::refused,
-                fmt::format("refusing to remove mdev {}: {}; the kernel would block until it "
-                            "lets go",
-                            step.uuid, describe(holders.front())),
-                dev);
+    return tl::unexpected(held_refusal("remove mdev " + step.uuid, holders.front(), dev));
   return remove_mdev(step.uuid);
 }
 
@@ -426,10 +412,8 @@ Status KernelRunner::apply_step(SetVgpuType& step) {
   if (*now != 0)
     if (auto holders = vfio_holders().of_device(sysfs_, step.vf_path);
         !holders.empty())
-      return fail(Errc::refused,
-                  fmt::format("refusing to change the vGPU of VF {}: {}", step.vf,
-                              describe(holders.front())),
-                  step.vf_path);
+      return tl::unexpected(
+          held_refusal("change the vGPU of VF " + step.vf, holders.front(), step.vf_path));
   step.from = static_cast<unsigned>(*now);
   auto ok = write_vgpu_type(step.vf_path, step.from, step.to);
   if (!ok) write_vgpu_type(step.vf_path, step.to, step.from);  // leave the VF as found

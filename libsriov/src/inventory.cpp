@@ -202,6 +202,7 @@ Result<VirtualFunction> read_vf(const Sysfs& sysfs, unsigned index, std::string_
     for (auto& m : members)
       if (!vf.address || m != vf.address->str()) vf.iommu_group_peers.push_back(m);
   }
+  vf.vfio = read_vfio_access(sysfs, vf.device_path);
   return vf;
 }
 

@@ -113,7 +113,8 @@ json step_json(const Step& step) {
               prior.push_back({{"driver", opt(p.driver)}, {"override", opt(p.driver_override)}});
             return {{"type", "set-numvfs"}, {"pf", s.pf}, {"pf_path", s.pf_path},
                     {"from", s.from}, {"to", s.to}, {"vfio_bound", s.vfio_bound},
-                    {"wait_netdevs", s.wait_netdevs}, {"prior", prior}};
+                    {"wait_netdevs", s.wait_netdevs}, {"prior", prior},
+                    {"vfio_driver", s.vfio_driver}};
           },
           [](const BindDriver& b) -> json {
             return {{"type", "bind"}, {"pf", b.pf}, {"vf_index", b.vf_index}, {"vf", b.vf.str()},
@@ -177,6 +178,7 @@ Result<Step> step_from(const json& j) {
                 j.at("wait_netdevs"), {}};
     for (const auto& p : j.at("prior"))
       s.prior.push_back({get_opt<std::string>(p, "driver"), get_opt<std::string>(p, "override")});
+    s.vfio_driver = get_opt<std::string>(j, "vfio_driver").value_or("vfio-pci");
     return Step{s};
   }
   if (type == "bind") {

@@ -118,7 +118,7 @@ std::string disruption(const Step& step) {
                  [](const SetNumVfs& s) {
                    if (s.from == 0) return std::string();
                    std::string text = fmt::format("destroys {} VF{}", s.from, s.from == 1 ? "" : "s");
-                   if (s.vfio_bound) text += fmt::format(" ({} bound to vfio-pci)", s.vfio_bound);
+                   if (s.vfio_bound) text += fmt::format(" ({} bound to {})", s.vfio_bound, s.vfio_driver);
                    return text;
                  },
                  [](const BindDriver& b) {

@@ -8,15 +8,6 @@
 namespace sriov {
 namespace {
 
-constexpr std::string_view kVfio = "vfio-pci";
-
-std::vector<const VirtualFunction*> on_driver(const HostView& host, std::string_view driver) {
-  std::vector<const VirtualFunction*> out;
-  for (const auto& vf : host.vfs)
-    if (vf.driver == driver) out.push_back(&vf);
-  return out;
-}
-
 std::string list_addresses(const std::vector<const VirtualFunction*>& vfs, size_t max = 4) {
   std::string out;
   for (size_t i = 0; i < vfs.size() && i < max; ++i) {
@@ -27,40 +18,34 @@ std::string list_addresses(const std::vector<const VirtualFunction*>& vfs, size_
   return out;
 }
 
-std::string list_holders(const std::vector<Holder>& holders) {
-  std::string out;
-  for (const auto& h : holders) {
-    if (!out.empty()) out += "; ";
-    out += describe(h);
-  }
-  return out;
-}
-
 // Destroying VFs that a process holds open would block in the kernel until it lets go (a
 // running VM): refused whatever the flags.
 Status refuse_if_held(const HostView& host, std::string_view what) {
   if (host.holders.empty()) return {};
   return fail(Errc::refused,
-              fmt::format("refusing to {} on {}: VFs bound to vfio-pci are open by a process ({}); "
-                          "the kernel would block until it lets go. Stop that process (shut down "
-                          "the VM or detach the device) first",
-                          what, host.pf.label(), list_holders(host.holders)),
+              fmt::format("refusing to {} on {}: VFs bound to a VFIO driver are open by a process "
+                          "({}); the kernel would block until it lets go. Stop that process (shut "
+                          "down the VM or detach the device) first",
+                          what, host.pf.label(), describe(host.holders)),
               host.pf.sysfs_dir());
 }
 
-// Moving one VF off vfio-pci while its group is open would block until the holder lets go.
-Status refuse_if_held_vf(const HostView& host, const VirtualFunction& vf) {
-  if (vf.driver != kVfio || !vf.iommu_group) return {};
-  std::string group = fmt::format("/dev/vfio/{}", *vf.iommu_group);
-  for (const auto& h : host.holders)
-    if (h.path == group)
+// Moving one VF off its VFIO driver while a process holds it would block until it lets go.
+Status refuse_if_held_vf(const std::vector<Holder>& holders, const std::string& name,
+                         const VirtualFunction& vf) {
+  for (const auto& h : holders)
+    if (std::find(vf.vfio.files.begin(), vf.vfio.files.end(), h.path) != vf.vfio.files.end())
       return fail(Errc::refused,
-                  fmt::format("refusing to move VF {} ({}) of {} off vfio-pci: {}; unbinding "
-                              "would block until that process lets go",
-                              vf.index, vf.address ? vf.address->str() : "?", host.pf.label(),
-                              describe(h)),
+                  fmt::format("refusing to move {} off {}: {}; unbinding would block until that "
+                              "process lets go",
+                              name, vf.driver.value_or("its driver"), describe(h)),
                   vf.device_path);
   return {};
+}
+
+std::string vf_name(const PhysicalFunction& pf, const VirtualFunction& vf) {
+  return fmt::format("VF {} ({}) of {}", vf.index, vf.address ? vf.address->str() : "?",
+                     pf.label());
 }
 
 bool has_driver(const std::vector<std::string>& drivers, std::string_view name) {
@@ -83,7 +68,9 @@ SetNumVfs numvfs_step(const HostView& host, unsigned from, unsigned to) {
   s.from = from;
   s.to = to;
   if (from > 0) {
-    s.vfio_bound = static_cast<unsigned>(on_driver(host, kVfio).size());
+    auto vfio = vfio_vfs(host);
+    s.vfio_bound = static_cast<unsigned>(vfio.size());
+    if (!vfio.empty()) s.vfio_driver = vfio_driver_names(vfio);
     // Known now, so that the journal has it even if the run is killed during this step.
     for (const auto& vf : host.vfs) s.prior.push_back({vf.driver, vf.driver_override});
   }
@@ -92,6 +79,22 @@ SetNumVfs numvfs_step(const HostView& host, unsigned from, unsigned to) {
 }
 
 }  // namespace
+
+std::vector<const VirtualFunction*> vfio_vfs(const HostView& host) {
+  std::vector<const VirtualFunction*> out;
+  for (const auto& vf : host.vfs)
+    if (vf.vfio.managed) out.push_back(&vf);
+  return out;
+}
+
+std::string vfio_driver_names(const std::vector<const VirtualFunction*>& vfs) {
+  std::vector<std::string> names;
+  for (const auto* vf : vfs) {
+    std::string name = vf->driver.value_or("a VFIO driver");
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  return fmt::format("{}", fmt::join(names, " or "));
+}
 
 std::vector<std::string> list_pci_drivers(const Sysfs& sysfs) {
   return sysfs.list("/sys/bus/pci/drivers");
@@ -103,10 +106,9 @@ Result<HostView> read_host_view(const Sysfs& sysfs, const PhysicalFunction& pf) 
   auto vfs = read_vfs(sysfs, pf);
   if (!vfs) return tl::unexpected(vfs.error());
   view.vfs = std::move(*vfs);
-  std::set<unsigned> groups;
-  for (const auto& vf : view.vfs)
-    if (vf.driver == kVfio && vf.iommu_group) groups.insert(*vf.iommu_group);
-  view.holders = find_vfio_holders(sysfs, groups);
+  std::vector<std::string> files;
+  for (const auto& vf : view.vfs) files.insert(files.end(), vf.vfio.files.begin(), vf.vfio.files.end());
+  view.holders = VfioHolders::scan_if_any(sysfs, files).of(files);
   view.pci_drivers = list_pci_drivers(sysfs);
   return view;
 }
@@ -119,12 +121,13 @@ Result<Plan> plan_destroy(const HostView& host, bool force) {
     return plan;
   }
   if (auto held = refuse_if_held(host, "destroy VFs"); !held) return tl::unexpected(held.error());
-  auto vfio = on_driver(host, kVfio);
+  auto vfio = vfio_vfs(host);
   if (!vfio.empty() && !force)
     return fail(Errc::refused,
-                fmt::format("refusing to destroy the {} VFs of {}: {} of them are bound to vfio-pci "
+                fmt::format("refusing to destroy the {} VFs of {}: {} of them are bound to {} "
                             "({}) and may be assigned to VMs; pass --force to destroy them anyway",
-                            host.pf.num_vfs, host.pf.label(), vfio.size(), list_addresses(vfio)),
+                            host.pf.num_vfs, host.pf.label(), vfio.size(), vfio_driver_names(vfio),
+                            list_addresses(vfio)),
                 host.pf.sysfs_dir());
   plan.steps.push_back(numvfs_step(host, host.pf.num_vfs, 0));
   return plan;
@@ -163,10 +166,10 @@ Result<Plan> plan_create(const HostView& host, const CreateRequest& request) {
         !held)
       return tl::unexpected(held.error());
     if (!request.force) {
-      auto vfio = on_driver(host, kVfio);
+      auto vfio = vfio_vfs(host);
       std::string bound = vfio.empty() ? std::string()
-                                       : fmt::format(", {} bound to vfio-pci: {}", vfio.size(),
-                                                     list_addresses(vfio));
+                                       : fmt::format(", {} bound to {}: {}", vfio.size(),
+                                                     vfio_driver_names(vfio), list_addresses(vfio));
       return fail(Errc::refused,
                   fmt::format("refusing to change the VF count of {} from {} to {}: the kernel "
                               "changes it only through 0, which destroys all {} VFs{}; run "
@@ -205,7 +208,8 @@ Result<Plan> plan_create(const HostView& host, const CreateRequest& request) {
                                [&](auto& v) { return v.index == i; });
         if (it != host.vfs.end()) {
           if (it->driver == request.driver) continue;
-          if (auto held = refuse_if_held_vf(host, *it); !held) return tl::unexpected(held.error());
+          if (auto held = refuse_if_held_vf(host.holders, vf_name(pf, *it), *it); !held)
+            return tl::unexpected(held.error());
           b.from = it->driver;
           b.from_override = it->driver_override;
         }
@@ -229,23 +233,15 @@ Result<Plan> plan_bind(const std::vector<VfTarget>& targets, const std::optional
                   fmt::format("VF {} of {} is not a PCI function; only PCI VFs can be bound to a "
                               "driver",
                               vf.index, pf.label()));
-    std::string name = fmt::format("VF {} ({}) of {}", vf.index, vf.address->str(), pf.label());
+    std::string name = vf_name(pf, vf);
     if (vf.driver == to) {
       plan.notes.push_back(to ? fmt::format("{} is already on {}", name, *to)
                               : fmt::format("{} has no driver", name));
       continue;
     }
-    if (vf.driver == kVfio && vf.iommu_group) {
-      std::string group = fmt::format("/dev/vfio/{}", *vf.iommu_group);
-      for (const auto& h : holders)
-        if (h.path == group)
-          return fail(Errc::refused,
-                      fmt::format("refusing to move {} off vfio-pci: {}; unbinding would block "
-                                  "until that process lets go",
-                                  name, describe(h)),
-                      vf.device_path);
-    }
-    if (to == kVfio && !vf.iommu_group_peers.empty())
+    if (auto held = refuse_if_held_vf(holders, name, vf); !held)
+      return tl::unexpected(held.error());
+    if (to == "vfio-pci" && !vf.iommu_group_peers.empty())
       plan.notes.push_back(fmt::format(
           "{} shares IOMMU group {} with {}: VFIO assigns the whole group", name,
           vf.iommu_group.value_or(0), fmt::join(vf.iommu_group_peers, ", ")));

@@ -9,13 +9,11 @@
 namespace sriov {
 namespace {
 
-constexpr std::string_view kVfio = "vfio-pci";
-
+// Who holds this VF through VFIO (holders.hpp's rule over the PF's holders), or "".
 std::string held_by(const HostView& host, const VirtualFunction& vf) {
-  if (vf.driver != kVfio || !vf.iommu_group) return {};
-  std::string group = fmt::format("/dev/vfio/{}", *vf.iommu_group);
   for (const auto& h : host.holders)
-    if (h.path == group) return describe(h);
+    if (std::find(vf.vfio.files.begin(), vf.vfio.files.end(), h.path) != vf.vfio.files.end())
+      return describe(h);
   return {};
 }
 
@@ -89,8 +87,9 @@ class ProfilePlanner {
       plan.steps.push_back(SetAutoprobe{label, pf.sysfs_dir(), *pf.drivers_autoprobe,
                                         *nic.drivers_autoprobe});
     if (recreate) {
-      auto vfio = std::count_if(host->vfs.begin(), host->vfs.end(),
-                                [](auto& v) { return v.driver == kVfio; });
+      auto vfio_list = vfio_vfs(*host);
+      auto vfio = vfio_list.size();
+      std::string vfio_driver = vfio_driver_names(vfio_list);
       if (!host->holders.empty())
         refusals.push_back(fmt::format(
             "{}: num-vfs {} -> {} would destroy VFs that a process holds open ({}); stop it first",
@@ -100,9 +99,9 @@ class ProfilePlanner {
             "{}: num-vfs {} -> {} destroys all {} VFs{} (the kernel changes the count only "
             "through 0); pass --allow-disruption",
             label, pf.num_vfs, nic.num_vfs, pf.num_vfs,
-            vfio ? fmt::format(" ({} bound to vfio-pci)", vfio) : std::string()));
+            vfio ? fmt::format(" ({} bound to {})", vfio, vfio_driver) : std::string()));
       SetNumVfs down{label, pf.sysfs_dir(), pf.num_vfs, 0, static_cast<unsigned>(vfio),
-                     !pf.netdevs.empty(), {}};
+                     !pf.netdevs.empty(), {}, vfio ? vfio_driver : "vfio-pci"};
       for (const auto& vf : host->vfs) down.prior.push_back({vf.driver, vf.driver_override});
       plan.steps.push_back(down);
     }
@@ -174,8 +173,8 @@ class ProfilePlanner {
           b.from = it->driver;
           b.from_override = it->driver_override;
           if (auto holder = held_by(host, *it); !holder.empty())
-            refusals.push_back(fmt::format("{}: VF {} would move off vfio-pci, but {}", b.pf, id,
-                                           holder));
+            refusals.push_back(fmt::format("{}: VF {} would move off {}, but {}", b.pf, id,
+                                           it->driver.value_or("its driver"), holder));
           else if (b.from && !request_.allow_disruption)
             refusals.push_back(fmt::format("{}: VF {} would be rebound from {} to {}; pass "
                                            "--allow-disruption",

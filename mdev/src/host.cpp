@@ -199,6 +199,36 @@ void note_mixing(Gpu& gpu) {
 
 }  // namespace
 
+namespace {
+
+// The sysfs device an instance is opened through: the mdev, or the NVIDIA VF.
+std::string instance_device(const Gpu& gpu, const VgpuInstance& inst) {
+  switch (gpu.backend) {
+    case Backend::mdev:
+      return sriov::join_path(kMdevDevices, inst.id);
+    case Backend::nvidia_vfio:
+      if (const Slot* s = gpu.find_slot(inst.slot)) return s->path;
+      break;
+    case Backend::listing:
+      break;
+  }
+  return {};
+}
+
+void read_holders(const sriov::Sysfs& sysfs, VgpuHost& host) {
+  bool any = std::any_of(host.gpus.begin(), host.gpus.end(),
+                         [](const Gpu& g) { return !g.instances.empty(); });
+  if (!any) return;
+  auto holders = sriov::VfioHolders::scan(sysfs);
+  if (holders.empty()) return;
+  for (auto& g : host.gpus)
+    for (auto& inst : g.instances)
+      if (auto dev = instance_device(g, inst); !dev.empty())
+        inst.holders = holders.of_device(sysfs, dev);
+}
+
+}  // namespace
+
 sriov::Result<VgpuHost> scan_vgpu_host(const sriov::Sysfs& sysfs) {
   VgpuHost host;
   std::set<std::string> taken;  // PCI addresses already part of an mdev GPU
@@ -228,6 +258,7 @@ sriov::Result<VgpuHost> scan_vgpu_host(const sriov::Sysfs& sysfs) {
   }
   std::sort(host.gpus.begin(), host.gpus.end(),
             [](const Gpu& a, const Gpu& b) { return a.id < b.id; });
+  read_holders(sysfs, host);
   return host;
 }
 

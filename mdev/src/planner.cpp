@@ -342,6 +342,18 @@ sriov::Result<sriov::Step> remove_step(const Gpu& gpu, const VgpuInstance& inst)
 
 namespace {
 
+// The executor's own last-moment refusal, made at planning time so that --dry-run refuses
+// as the real run does (same message, same exit status).
+sriov::Error held_refusal(const Gpu& gpu, const VgpuInstance& inst) {
+  if (gpu.backend == Backend::nvidia_vfio) {
+    const Slot* slot = gpu.find_slot(inst.slot);
+    return sriov::held_refusal("change the vGPU of VF " + inst.slot, inst.holders.front(),
+                               slot ? slot->path : "");
+  }
+  return sriov::held_refusal("remove mdev " + inst.id, inst.holders.front(),
+                             sriov::join_path(kMdevDevices, inst.id));
+}
+
 // UUIDs in canonical (lower-case) form; anything else (a VF address) as given, canonical.
 std::string canonical_id(const std::string& id) {
   if (auto u = sriov::Uuid::parse(id)) return u->str();
@@ -360,6 +372,7 @@ sriov::Result<sriov::Plan> plan_remove(const VgpuHost& host, const std::vector<s
     if (!seen.insert(id).second) continue;
     auto [gpu, inst] = host.find_instance(id);
     if (inst) {
+      if (!inst->holders.empty()) return tl::unexpected(held_refusal(*gpu, *inst));
       auto step = remove_step(*gpu, *inst);
       if (!step) return tl::unexpected(step.error());
       plan.steps.push_back(std::move(*step));

@@ -16,41 +16,12 @@ namespace mdev {
 
 using sriov::GpuEntry;
 
-namespace {
-
-// The sysfs device an instance is opened through (a VM holds it via VFIO).
-std::string instance_device(const Gpu& gpu, const VgpuInstance& inst) {
-  switch (gpu.backend) {
-    case Backend::mdev:
-      return sriov::join_path(kMdevDevices, inst.id);
-    case Backend::nvidia_vfio:
-      if (const Slot* s = gpu.find_slot(inst.slot)) return s->path;
-      break;
-    case Backend::listing:
-      break;
-  }
-  return {};
-}
-
-}  // namespace
-
 sriov::Result<GpuHostView> read_gpu_host_view(const sriov::Sysfs& sysfs) {
   auto host = scan_vgpu_host(sysfs);
   if (!host) return tl::unexpected(host.error());
   GpuHostView view;
   view.host = std::move(*host);
   view.definitions = read_definitions(sysfs, view.warnings);
-  // One scan of /proc for every instance's VFIO files.
-  std::map<std::string, std::string> owner;  // device file -> instance id
-  for (const auto& g : view.host.gpus)
-    for (const auto& i : g.instances) {
-      std::string dev = instance_device(g, i);
-      if (!dev.empty())
-        for (const auto& file : sriov::vfio_device_files(sysfs, dev)) owner.emplace(file, i.id);
-    }
-  std::set<std::string> files;
-  for (const auto& [file, id] : owner) files.insert(file);
-  for (const auto& h : sriov::find_holders(sysfs, files)) view.held.emplace(owner[h.path], h);
   return view;
 }
 
@@ -283,7 +254,7 @@ std::vector<const VgpuInstance*> GpuPlanner::keep_order(const Gpu& g, const Want
   auto rank = [&](const VgpuInstance* i) {
     const auto& uuids = want.entry->uuids;
     bool named = std::any_of(uuids.begin(), uuids.end(), [&](auto& u) { return u.uuid == i->id; });
-    return std::make_tuple(view_.held.count(i->id) ? 0 : 1, named ? 0 : 1,
+    return std::make_tuple(i->holders.empty() ? 1 : 0, named ? 0 : 1,
                            definition(i->id) ? 0 : 1, i->id);
   };
   std::sort(running.begin(), running.end(),
@@ -295,10 +266,10 @@ void GpuPlanner::remove(const Gpu& g, Want& want, const std::vector<const VgpuIn
                         const std::string& why, GpuSteps& out) {
   std::vector<std::string> ids;
   for (const auto* i : victims) {
-    if (auto h = view_.held.find(i->id); h != view_.held.end())
+    if (!i->holders.empty())
       draft.refusals.push_back(fmt::format(
           "{}: GPU {}: {} ({}) would be removed, but {}; stop it first", want.entry->pos.str(),
-          g.id, i->id, i->type_name, sriov::describe(h->second)));
+          g.id, i->id, i->type_name, sriov::describe(i->holders.front())));
     ids.push_back(i->id);
     removing_.insert(i->id);
     auto step = remove_step(g, *i);

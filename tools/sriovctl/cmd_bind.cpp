@@ -25,10 +25,10 @@ int run_bind(Context& ctx, const BindArgs& args, bool unbind) {
   if (!loaded.inventory) return loaded.status;
   auto targets = sriov::resolve_vfs(ctx.sysfs, *loaded.inventory, *spec);
   if (!targets) return ctx.out.error(targets.error());
-  std::set<unsigned> groups;
+  std::vector<std::string> files;
   for (const auto& t : *targets)
-    if (t.vf.driver == "vfio-pci" && t.vf.iommu_group) groups.insert(*t.vf.iommu_group);
-  auto holders = sriov::find_vfio_holders(ctx.sysfs, groups);
+    files.insert(files.end(), t.vf.vfio.files.begin(), t.vf.vfio.files.end());
+  auto holders = sriov::VfioHolders::scan_if_any(ctx.sysfs, files).all();
   std::optional<std::string> to;
   if (!unbind) to = args.driver;
   auto plan = sriov::plan_bind(*targets, to, sriov::list_pci_drivers(ctx.sysfs), holders);

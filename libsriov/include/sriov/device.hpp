@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "sriov/holders.hpp"
 #include "sriov/pci_address.hpp"
 
 namespace sriov {
@@ -51,6 +52,9 @@ struct VirtualFunction {
   std::optional<unsigned> iommu_group;
   // Other devices in the same IOMMU group: VFIO hands out whole groups.
   std::vector<std::string> iommu_group_peers;
+  // Whether a VFIO driver (vfio-pci or a variant driver) manages the VF, and the files a VM
+  // holds it through (holders.hpp: the one "in use" rule).
+  VfioAccess vfio;
 };
 
 }  // namespace sriov

@@ -67,8 +67,9 @@ class KernelRunner : public StepRunner {
   Status apply_step(SetVfSettings& step);
   Result<LinkBackend*> link();
   // Who holds VFIO files open, scanned once per runner at the first step that asks: the last
-  // check before removing vGPUs. A process that opens a device later in the run makes its
-  // remove block until the watchdog (--timeout), and the run is undone.
+  // check before unbinding a VF or removing a vGPU. A process that opens a device later in
+  // the run makes that write block until the watchdog (--timeout), and the run is undone.
+  // Disabling VFs scans afresh (write_numvfs).
   const VfioHolders& vfio_holders();
   Status create_mdev(const std::string& type_path, const std::string& uuid);
   Status remove_mdev(const std::string& uuid);

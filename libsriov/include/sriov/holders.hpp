@@ -1,45 +1,58 @@
 #pragma once
-// Which processes hold VFIO group files open: a VM's QEMU holds /dev/vfio/<group> for every
-// assigned device, and disabling VFs then blocks in the kernel until it lets go.
+// The one "in use by a VM" rule, for VFs and vGPUs alike. A VM's QEMU (or any VFIO user)
+// holds a device through its VFIO group file /dev/vfio/<group> or, on kernels with VFIO
+// device cdevs (6.6+, iommufd), through /dev/vfio/devices/vfioN; destroying, unbinding or
+// removing a held device blocks in the kernel until the holder lets go. Whether a device is
+// VFIO's is read from the kernel's records (its vfio-dev/ directory, or its group's device
+// file), never from the driver's name, so VFIO variant drivers (mlx5_vfio_pci,
+// hisi_acc_vfio_pci, ...) count as VFIO as vfio-pci does.
+//
+// Every planner and the executor's last-moment checks ask only this module.
 
-#include <set>
 #include <string>
 #include <vector>
 
+#include "sriov/error.hpp"
 #include "sriov/sysfs.hpp"
 
 namespace sriov {
 
 struct Holder {
   int pid = 0;
-  std::string comm;       // process name from /proc/PID/comm
-  std::string path;       // the device file it holds, e.g. /dev/vfio/61
+  std::string comm;  // process name from /proc/PID/comm
+  std::string path;  // the device file it holds, e.g. /dev/vfio/61
 };
 
-// Scans <root>/proc/*/fd for links to any of these device files.
-std::vector<Holder> find_holders(const Sysfs& sysfs, const std::set<std::string>& device_files);
+// How a device is reached through VFIO.
+struct VfioAccess {
+  // A VFIO driver manages the device (vfio-pci, a variant driver, an mdev's vendor driver):
+  // it has a vfio-dev/vfioN entry (kernels 6.1+), or, on older kernels, it is bound to a
+  // driver and its group's /dev/vfio/<group> exists.
+  bool managed = false;
+  // The files a process can hold it through: /dev/vfio/<group> when that exists, and
+  // /dev/vfio/devices/vfioN for each vfio-dev/vfioN entry.
+  std::vector<std::string> files;
+};
 
-// Scans <root>/proc/*/fd for links to /dev/vfio/<group> of the given IOMMU groups.
-std::vector<Holder> find_vfio_holders(const Sysfs& sysfs, const std::set<unsigned>& groups);
+// device_path: a PCI device or an mdev directory. Reads the iommu_group link, one stat of
+// the group file and, for a bound device, the vfio-dev/ directory.
+VfioAccess read_vfio_access(const Sysfs& sysfs, const std::string& device_path);
 
-// The VFIO files through which a device can be held: /dev/vfio/<group> (its iommu_group link)
-// and /dev/vfio/devices/vfioN (its vfio-dev/ directory, kernels 6.2+). Empty: none.
-std::set<std::string> vfio_device_files(const Sysfs& sysfs, const std::string& device_path);
-
-// Who holds one device (a PCI VF, an mdev under /sys/bus/mdev/devices) open through VFIO: its
-// group file /dev/vfio/<group> (the device's iommu_group link) or its VFIO device file
-// /dev/vfio/devices/vfioN (the device's vfio-dev/ directory, kernels 6.2+).
-std::vector<Holder> find_device_holders(const Sysfs& sysfs, const std::string& device_path);
-
-// Every process's open VFIO files (/dev/vfio/...) at one moment: one scan of /proc for the
-// many checks of a run that removes 64 mdevs (a scan per instance took 5 ms each in the guest).
+// Every process's open VFIO files (/dev/vfio/...) at one moment: one scan of <root>/proc
+// answers the checks of a whole run (a scan per device cost 5 ms each in the guest).
 class VfioHolders {
  public:
   static VfioHolders scan(const Sysfs& sysfs);
-  std::vector<Holder> of(const std::set<std::string>& device_files) const;
-  // The holders of a device's VFIO files; reads nothing of the device when nobody holds any
-  // VFIO file at all (removing 256 idle instances must not list 256 vfio-dev directories).
+  // Scans only when `files` is not empty (most hosts hold nothing of what a command touches).
+  static VfioHolders scan_if_any(const Sysfs& sysfs, const std::vector<std::string>& files);
+  bool empty() const { return all_.empty(); }
+  // The rule: the processes holding any of a device's VFIO files.
+  std::vector<Holder> of(const std::vector<std::string>& files) const;
+  std::vector<Holder> of(const VfioAccess& access) const { return of(access.files); }
+  // Reads the device's access only when somebody holds a VFIO file at all (removing 256 idle
+  // instances must not list 256 vfio-dev directories).
   std::vector<Holder> of_device(const Sysfs& sysfs, const std::string& device_path) const;
+  const std::vector<Holder>& all() const { return all_; }
 
  private:
   std::vector<Holder> all_;
@@ -47,5 +60,12 @@ class VfioHolders {
 
 // "pid 4242 (qemu-system-x86) holds /dev/vfio/61"
 std::string describe(const Holder& holder);
+// Every holder, "; "-separated.
+std::string describe(const std::vector<Holder>& holders);
+
+// The refusal of a write a holder would block, one wording for planners and the executor's
+// last-moment checks alike (a dry run refuses as the real run does): "refusing to <action>:
+// pid N (comm) holds FILE; the kernel would block until it lets go". Errc::refused.
+Error held_refusal(std::string_view action, const Holder& holder, const std::string& path);
 
 }  // namespace sriov

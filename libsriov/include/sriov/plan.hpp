@@ -26,7 +26,7 @@ struct SetNumVfs {
   std::string pf;
   std::string pf_path;
   unsigned from = 0, to = 0;
-  unsigned vfio_bound = 0;   // VFs bound to vfio-pci that a disable destroys
+  unsigned vfio_bound = 0;   // VFs on a VFIO driver that a disable destroys
   bool wait_netdevs = false; // PF is a NIC: wait for VF netdevs that a driver probes
   // Filled when the step destroys VFs: each VF's driver and driver_override, so that undoing
   // the step (recreating the VFs) can put them back on the same drivers.
@@ -34,6 +34,7 @@ struct SetNumVfs {
     std::optional<std::string> driver, driver_override;
   };
   std::vector<PriorVf> prior;
+  std::string vfio_driver = "vfio-pci";  // the driver(s) of the vfio_bound VFs, for messages
 };
 
 // Moves one VF to another driver (to == nullopt: leave it without a driver).

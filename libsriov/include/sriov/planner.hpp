@@ -14,16 +14,21 @@
 
 namespace sriov {
 
-// What the planner needs to know about the host besides the PF: its VFs, who holds their
-// VFIO groups open, and which drivers are available.
+// What the planner needs to know about the host besides the PF: its VFs, who holds them
+// through VFIO, and which drivers are available.
 struct HostView {
   PhysicalFunction pf;
   std::vector<VirtualFunction> vfs;
-  std::vector<Holder> holders;           // processes holding the VFs' /dev/vfio groups
+  std::vector<Holder> holders;           // processes holding any VF's VFIO files (holders.hpp)
   std::vector<std::string> pci_drivers;  // names under /sys/bus/pci/drivers
 };
 
 Result<HostView> read_host_view(const Sysfs& sysfs, const PhysicalFunction& pf);
+
+// The VFs a VFIO driver manages (vfio-pci or a variant driver): they may be assigned to VMs.
+std::vector<const VirtualFunction*> vfio_vfs(const HostView& host);
+// Their drivers for messages: "vfio-pci", "mlx5_vfio_pci", "vfio-pci or mlx5_vfio_pci".
+std::string vfio_driver_names(const std::vector<const VirtualFunction*>& vfs);
 
 struct CreateRequest {
   unsigned count = 0;
@@ -35,8 +40,8 @@ struct CreateRequest {
 Result<Plan> plan_create(const HostView& host, const CreateRequest& request);
 Result<Plan> plan_destroy(const HostView& host, bool force);
 
-// to == nullopt: unbind. Every target must be a PCI VF. holders: processes holding the
-// targets' /dev/vfio groups (moving such a VF off vfio-pci is refused).
+// to == nullopt: unbind. Every target must be a PCI VF. holders: processes holding VFIO files
+// now (VfioHolders::all()); moving a VF one of them holds off its driver is refused.
 Result<Plan> plan_bind(const std::vector<VfTarget>& targets, const std::optional<std::string>& to,
                        const std::vector<std::string>& pci_drivers,
                        const std::vector<Holder>& holders);

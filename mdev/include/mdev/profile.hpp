@@ -13,20 +13,18 @@
 #include "mdev/mdevctl.hpp"
 #include "mdev/vgpu.hpp"
 #include "sriov/error.hpp"
-#include "sriov/holders.hpp"
 #include "sriov/planner.hpp"
 #include "sriov/profile.hpp"
 #include "sriov/sysfs.hpp"
 
 namespace mdev {
 
-// What the planner needs besides the vGPU model, read once so that planning does no I/O: the
-// mdevctl definitions, and which instances a process holds open through VFIO.
+// What the planner needs besides the vGPU model (which says who holds each instance), read
+// once so that planning does no I/O: the mdevctl definitions.
 struct GpuHostView {
   VgpuHost host;
   std::vector<Definition> definitions;
-  std::map<std::string, sriov::Holder> held;  // instance id (UUID or VF address) -> a holder
-  std::vector<std::string> warnings;          // definitions that could not be read
+  std::vector<std::string> warnings;  // definitions that could not be read
 };
 sriov::Result<GpuHostView> read_gpu_host_view(const sriov::Sysfs& sysfs);
 

@@ -13,6 +13,7 @@
 
 #include "mdev/mdev.hpp"
 #include "sriov/error.hpp"
+#include "sriov/holders.hpp"
 #include "sriov/pci_address.hpp"
 #include "sriov/sysfs.hpp"
 
@@ -73,6 +74,7 @@ struct VgpuInstance {
   std::string type_name;
   std::string type_path;  // mdev: the type directory (to recreate it on undo)
   Facts attrs;            // xe: the VF's profile knobs
+  std::vector<sriov::Holder> holders;  // processes holding it through VFIO (holders.hpp's rule)
 };
 
 struct Gpu {
@@ -114,7 +116,9 @@ struct Target {
 sriov::Result<Target> find_target(const VgpuHost& host, std::string_view spec);
 
 // Reads the host: every mdev parent, claimed by the first handler that recognises it and
-// grouped by physical GPU, then the GPUs the handlers find without mdev.
+// grouped by physical GPU, then the GPUs the handlers find without mdev, then who holds each
+// instance through VFIO (one /proc scan when instances exist; an instance's VFIO files are
+// read only when some process holds a VFIO file at all).
 sriov::Result<VgpuHost> scan_vgpu_host(const sriov::Sysfs& sysfs);
 
 // Sorts types by framebuffer (unknown last), then profile class, then name.

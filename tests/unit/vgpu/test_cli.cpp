@@ -386,3 +386,34 @@ TEST_CASE("writers take the host lock sriovctl takes, recover an interrupted run
   CHECK(ok.status == 0);
   INFO(ok.err);
 }
+
+TEST_CASE("an mdev held through its iommufd cdev is refused by remove and its dry run alike",
+          "[cli][holders]") {
+  // vfio-variants: pid 5200 holds mdev c0ffee00-...-1e01 through /dev/vfio/devices/vfio6 only.
+  test::ScratchHost host("vfio-variants");
+  std::string root = host.path().string();
+  auto before = test::tree_digest(host.path());
+  const std::string held = "c0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e01";
+  const std::string message =
+      "vgpuctl: error: refusing to remove mdev " + held +
+      ": pid 5200 (qemu-system-x86) holds /dev/vfio/devices/vfio6; the kernel would block until "
+      "it lets go\n";
+  auto dry = run_vgpuctl({"--sysfs-root", root, "remove", held, "--dry-run"});
+  auto real = run_vgpuctl({"--sysfs-root", root, "remove", held}, fake_kernel());
+  CHECK(dry.status == 3);
+  CHECK(real.status == 3);
+  CHECK(dry.err == message);
+  CHECK(real.err == message);
+  // Removing every instance of the GPU is refused for the held one, before anything is removed.
+  auto all = run_vgpuctl({"--sysfs-root", root, "remove", "--all", "--parent", "af:00.0"}, fake_kernel());
+  CHECK(all.status == 3);
+  CHECK(all.err == message);
+  fs::remove_all(host.path() / "run");
+  CHECK(test::tree_digest(host.path()) == before);
+
+  // The instance nobody holds goes.
+  auto free = run_vgpuctl({"--sysfs-root", root, "remove", "c0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e02"},
+                          fake_kernel());
+  CHECK(free.status == 0);
+  CHECK_FALSE(fs::exists(host.path() / "sys/bus/mdev/devices/c0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e02"));
+}

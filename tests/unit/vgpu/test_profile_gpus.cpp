@@ -70,6 +70,7 @@ struct Mbochs {
     tree.link("sys/devices/virtual/mbochs/mbochs/" + uuid + "/iommu_group",
               "sys/kernel/iommu_groups/" + std::to_string(group));
     tree.dir("sys/kernel/iommu_groups/" + std::to_string(group));
+    tree.file("dev/vfio/" + std::to_string(group), "");  // as VFIO makes for every mdev
   }
   void defined(const std::string& type, const std::string& uuid, bool autostart) const {
     tree.file("etc/mdevctl.d/mbochs/" + uuid, definition(type, autostart));
