@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "sriov/host_lock.hpp"
+#include "sriov/step_codec.hpp"
 
 namespace sriov {
 namespace {
@@ -24,190 +25,11 @@ using nlohmann::json;
 
 const std::string kJournal = std::string(kRunDir) + "/journal.json";
 
-template <class T>
-json opt(const std::optional<T>& v) {
-  return v ? json(*v) : json(nullptr);
-}
-template <class T>
-std::optional<T> get_opt(const json& j, const char* key) {
-  if (!j.contains(key) || j[key].is_null()) return std::nullopt;
-  return j[key].get<T>();
-}
-
-// VF settings are written as text with fmt, not built as nlohmann objects: a journal can hold
-// thousands of VFs, and building them took 100 k instructions per VF (50 M for one 256-VF
-// `sriovctl set`, most of its time in the emulated guest). The reader is nlohmann's parser.
-const char* opt_text(const std::optional<bool>& v) { return v ? (*v ? "true" : "false") : "null"; }
-void append_settings(std::string& out, const VfSettings& s) {
-  fmt::format_to(std::back_inserter(out),
-                 FMT_COMPILE(R"({{"mac":"{}","vlan":{},"qos":{},"proto":{},"min":{},"max":{},)"
-                 R"("spoofchk":{},"trust":{},"query_rss":{},"link":{}}})"),
-                 s.mac.str(), s.vlan, s.qos, s.vlan_proto == VlanProto::dot1ad, s.min_rate,
-                 s.max_rate, opt_text(s.spoofchk), opt_text(s.trust), opt_text(s.query_rss),
-                 static_cast<int>(s.link_state));
-}
-VfSettings settings_from(const json& j) {
-  VfSettings s;
-  s.mac = MacAddress::parse(j.at("mac").get<std::string>()).value_or(MacAddress{});
-  s.vlan = j.at("vlan");
-  s.qos = j.at("qos");
-  s.vlan_proto = j.at("proto").get<bool>() ? VlanProto::dot1ad : VlanProto::dot1q;
-  s.min_rate = j.at("min");
-  s.max_rate = j.at("max");
-  s.spoofchk = get_opt<bool>(j, "spoofchk");
-  s.trust = get_opt<bool>(j, "trust");
-  s.query_rss = get_opt<bool>(j, "query_rss");
-  s.link_state = static_cast<LinkState>(j.at("link").get<int>());
-  return s;
-}
-
-json config_json(const VfConfig& c) {
-  json j = json::object();
-  if (c.mac) j["mac"] = c.mac->str();
-  if (c.mac_from) j["mac_from"] = c.mac_from->str();
-  if (c.vlan) j["vlan"] = *c.vlan;
-  if (c.qos) j["qos"] = *c.qos;
-  if (c.vlan_proto) j["proto"] = *c.vlan_proto == VlanProto::dot1ad;
-  if (c.min_rate) j["min"] = *c.min_rate;
-  if (c.max_rate) j["max"] = *c.max_rate;
-  if (c.spoofchk) j["spoofchk"] = *c.spoofchk;
-  if (c.trust) j["trust"] = *c.trust;
-  if (c.query_rss) j["query_rss"] = *c.query_rss;
-  if (c.link_state) j["link"] = static_cast<int>(*c.link_state);
-  return j;
-}
-VfConfig config_from(const json& j) {
-  VfConfig c;
-  if (j.contains("mac")) c.mac = MacAddress::parse(j["mac"].get<std::string>()).value_or(MacAddress{});
-  if (j.contains("mac_from"))
-    c.mac_from = MacAddress::parse(j["mac_from"].get<std::string>()).value_or(MacAddress{});
-  c.vlan = get_opt<unsigned>(j, "vlan");
-  c.qos = get_opt<unsigned>(j, "qos");
-  if (j.contains("proto")) c.vlan_proto = j["proto"].get<bool>() ? VlanProto::dot1ad : VlanProto::dot1q;
-  c.min_rate = get_opt<unsigned>(j, "min");
-  c.max_rate = get_opt<unsigned>(j, "max");
-  c.spoofchk = get_opt<bool>(j, "spoofchk");
-  c.trust = get_opt<bool>(j, "trust");
-  c.query_rss = get_opt<bool>(j, "query_rss");
-  if (j.contains("link")) c.link_state = static_cast<LinkState>(j["link"].get<int>());
-  return c;
-}
-
-template <class... Fs>
-struct overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-overloaded(Fs...) -> overloaded<Fs...>;
-
-json step_json(const Step& step) {
-  return std::visit(
-      overloaded{
-          [](const SetAutoprobe& s) -> json {
-            return {{"type", "set-autoprobe"}, {"pf", s.pf}, {"pf_path", s.pf_path},
-                    {"from", s.from}, {"to", s.to}};
-          },
-          [](const SetNumVfs& s) -> json {
-            json prior = json::array();
-            for (const auto& p : s.prior)
-              prior.push_back({{"driver", opt(p.driver)}, {"override", opt(p.driver_override)}});
-            return {{"type", "set-numvfs"}, {"pf", s.pf}, {"pf_path", s.pf_path},
-                    {"from", s.from}, {"to", s.to}, {"vfio_bound", s.vfio_bound},
-                    {"wait_netdevs", s.wait_netdevs}, {"prior", prior},
-                    {"vfio_driver", s.vfio_driver}};
-          },
-          [](const BindDriver& b) -> json {
-            return {{"type", "bind"}, {"pf", b.pf}, {"vf_index", b.vf_index}, {"vf", b.vf.str()},
-                    {"from", opt(b.from)}, {"from_override", opt(b.from_override)},
-                    {"to", opt(b.to)}};
-          },
-          [](const CreateMdev& m) -> json {
-            return {{"type", "create-mdev"}, {"parent", m.parent}, {"type_id", m.type_id},
-                    {"type_path", m.type_path}, {"uuid", m.uuid}};
-          },
-          [](const RemoveMdev& m) -> json {
-            return {{"type", "remove-mdev"}, {"parent", m.parent}, {"type_id", m.type_id},
-                    {"type_path", m.type_path}, {"uuid", m.uuid}};
-          },
-          [](const SetVgpuType& v) -> json {
-            return {{"type", "set-vgpu-type"}, {"vf", v.vf}, {"vf_path", v.vf_path},
-                    {"from", v.from}, {"to", v.to}, {"to_name", v.to_name}};
-          },
-          [](const WriteConfigFile& w) -> json {
-            return {{"type", "write-file"}, {"path", w.path}, {"from", opt(w.from)},
-                    {"to", opt(w.to)}, {"what", w.what}, {"group", w.group}};
-          },
-          [](const SetVfSettings& v) -> json {
-            json deferred = json::array();
-            for (const auto& d : v.deferred)
-              deferred.push_back({{"index", d.index}, {"mac_offset", d.mac_offset},
-                                  {"config", config_json(d.config)}});
-            // "changes" is filled in by step_text
-            return {{"type", "set-vf"}, {"pf", v.pf}, {"ifname", v.ifname},
-                    {"driver", v.driver}, {"deferred", deferred}};
-          }},
-      step);
-}
-
-// One step as a line of JSON.
+// One step as a line of JSON (its kind's record).
 std::string step_text(const Step& step) {
-  std::string out = step_json(step).dump();
-  if (const auto* v = std::get_if<SetVfSettings>(&step)) {
-    out.pop_back();  // the closing brace
-    out += R"(,"changes":[)";
-    for (size_t i = 0; i < v->changes.size(); ++i) {
-      const auto& c = v->changes[i];
-      fmt::format_to(std::back_inserter(out), FMT_COMPILE(R"({}{{"index":{},"fields":{},"before":)"),
-                     i ? ",\n" : "\n", c.index, c.fields);
-      append_settings(out, c.before);
-      out += R"(,"after":)";
-      append_settings(out, c.after);
-      out += '}';
-    }
-    out += "]}";
-  }
+  std::string out;
+  step.encode(out);
   return out;
-}
-
-Result<Step> step_from(const json& j) {
-  auto type = j.at("type").get<std::string>();
-  if (type == "set-autoprobe")
-    return Step{SetAutoprobe{j.at("pf"), j.at("pf_path"), j.at("from"), j.at("to")}};
-  if (type == "set-numvfs") {
-    SetNumVfs s{j.at("pf"), j.at("pf_path"), j.at("from"), j.at("to"), j.at("vfio_bound"),
-                j.at("wait_netdevs"), {}};
-    for (const auto& p : j.at("prior"))
-      s.prior.push_back({get_opt<std::string>(p, "driver"), get_opt<std::string>(p, "override")});
-    s.vfio_driver = get_opt<std::string>(j, "vfio_driver").value_or("vfio-pci");
-    return Step{s};
-  }
-  if (type == "bind") {
-    auto vf = PciAddress::parse(j.at("vf").get<std::string>());
-    if (!vf) return tl::unexpected(vf.error());
-    return Step{BindDriver{j.at("pf"), j.at("vf_index"), *vf, get_opt<std::string>(j, "from"),
-                           get_opt<std::string>(j, "from_override"),
-                           get_opt<std::string>(j, "to")}};
-  }
-  if (type == "create-mdev")
-    return Step{CreateMdev{j.at("parent"), j.at("type_id"), j.at("type_path"), j.at("uuid")}};
-  if (type == "remove-mdev")
-    return Step{RemoveMdev{j.at("parent"), j.at("type_id"), j.at("type_path"), j.at("uuid")}};
-  if (type == "set-vgpu-type")
-    return Step{SetVgpuType{j.at("vf"), j.at("vf_path"), j.at("from"), j.at("to"), j.at("to_name")}};
-  if (type == "write-file")
-    return Step{WriteConfigFile{j.at("path"), get_opt<std::string>(j, "from"),
-                                get_opt<std::string>(j, "to"), j.at("what"),
-                                j.value("group", std::string())}};
-  if (type == "set-vf") {
-    SetVfSettings v{j.at("pf"), j.at("ifname"), j.at("driver"), {}, {}};
-    for (const auto& c : j.at("changes"))
-      v.changes.push_back({c.at("index"), settings_from(c.at("before")),
-                           settings_from(c.at("after")), c.at("fields")});
-    for (const auto& d : j.at("deferred"))
-      v.deferred.push_back({d.at("index"), config_from(d.at("config")), d.at("mac_offset")});
-    return Step{v};
-  }
-  return fail(Errc::io, "unknown step type '" + type + "' in the journal");
 }
 
 }  // namespace
@@ -272,7 +94,8 @@ Status Journal::finish() { return sysfs_->remove_file(kJournal); }
 
 Status Journal::discard(const Sysfs& sysfs) { return sysfs.remove_file(kJournal); }
 
-Result<std::optional<InterruptedRun>> Journal::find(const Sysfs& sysfs) {
+Result<std::optional<InterruptedRun>> Journal::find(const Sysfs& sysfs,
+                                                    const StepCodecs& kinds) {
   auto text = sysfs.read_opt(kJournal);
   if (!text) return std::optional<InterruptedRun>{};
   try {
@@ -286,7 +109,7 @@ Result<std::optional<InterruptedRun>> Journal::find(const Sysfs& sysfs) {
     run.plan.summary = j.value("summary", "");
     run.done = j.at("done");
     for (const auto& s : j.at("steps")) {
-      auto step = step_from(s);
+      auto step = decode_step(kinds, s);
       if (!step) return tl::unexpected(step.error());
       run.plan.steps.push_back(*step);
     }
@@ -304,7 +127,7 @@ Result<std::optional<InterruptedRun>> Journal::find(const Sysfs& sysfs) {
         return fail(Errc::io, fmt::format("{}: a record for step {} of {}", kJournal, index + 1,
                                           run.plan.steps.size()),
                     kJournal);
-      auto step = step_from(record.at("step"));
+      auto step = decode_step(kinds, record.at("step"));
       if (!step) return tl::unexpected(step.error());
       run.plan.steps[index] = *step;
       run.done = std::max<size_t>(run.done, record.at("done"));

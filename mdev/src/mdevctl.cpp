@@ -1,4 +1,5 @@
 #include "mdev/mdevctl.hpp"
+#include "mdev/steps/mdev_steps.hpp"
 
 #include <fmt/format.h>
 
@@ -173,7 +174,7 @@ sriov::Result<sriov::Plan> plan_define(const VgpuHost& host, const std::vector<D
   }
   plan.summary = fmt::format("define {} ({} on {}, start {})", def.uuid, def.type, def.parent,
                              def.autostart ? "auto" : "manual");
-  plan.steps.push_back(sriov::WriteConfigFile{def.path, std::nullopt, definition_json(def),
+  plan.steps.push_back(mdev::WriteConfigFile{def.path, std::nullopt, definition_json(def),
                                               "mdevctl definition of " + def.uuid, def.parent});
   return plan;
 }
@@ -186,7 +187,7 @@ sriov::Result<sriov::Plan> plan_undefine(const std::vector<Definition>& defs,
                 fmt::format("{} is not defined (no file {}/*/{})", uuid, kMdevctlDir, uuid));
   sriov::Plan plan;
   plan.summary = fmt::format("undefine {} ({} on {})", uuid, d->type, d->parent);
-  plan.steps.push_back(sriov::WriteConfigFile{d->path, content, std::nullopt,
+  plan.steps.push_back(mdev::WriteConfigFile{d->path, content, std::nullopt,
                                               "mdevctl definition of " + uuid, d->parent});
   return plan;
 }
@@ -264,7 +265,7 @@ sriov::Result<StartPlan> plan_start(const VgpuHost& host, const std::vector<Defi
       } else {
         ++n;
         types_on_gpu[gpu] = types;
-        out.plan.steps.push_back(sriov::CreateMdev{d->parent, d->type, offer->path, d->uuid});
+        out.plan.steps.push_back(mdev::CreateMdev{d->parent, d->type, offer->path, d->uuid});
         continue;
       }
     }

@@ -1,4 +1,5 @@
 #include "mdev/planner.hpp"
+#include "mdev/steps/mdev_steps.hpp"
 
 #include <fmt/format.h>
 
@@ -224,14 +225,14 @@ VgpuPlan build_plan(const std::vector<Fit>& fits, const VgpuRequest& r, bool by_
     for (const auto& [slot, n] : f.slots) {
       for (unsigned i = 0; i < n; ++i) {
         if (f.gpu->backend == Backend::nvidia_vfio) {
-          out.plan.steps.push_back(sriov::SetVgpuType{slot->id, slot->path, 0,
+          out.plan.steps.push_back(mdev::SetVgpuType{slot->id, slot->path, 0,
                                                       static_cast<unsigned>(std::stoul(f.type->id)),
                                                       f.type->name});
           out.placements.push_back({f.gpu->id, slot->id, slot->id});
         } else {
           std::string u = uuid();
           out.plan.steps.push_back(
-              sriov::CreateMdev{slot->id, f.type->id, slot->find_offer(f.type->id)->path, u});
+              mdev::CreateMdev{slot->id, f.type->id, slot->find_offer(f.type->id)->path, u});
           out.placements.push_back({f.gpu->id, slot->id, u});
         }
         ++on_gpu;
@@ -325,10 +326,10 @@ sriov::Result<VgpuPlan> plan_create(const VgpuHost& host, const VgpuRequest& r) 
 sriov::Result<sriov::Step> remove_step(const Gpu& gpu, const VgpuInstance& inst) {
   switch (gpu.backend) {
     case Backend::mdev:
-      return sriov::RemoveMdev{inst.slot, inst.type_id, inst.type_path, inst.id};
+      return mdev::RemoveMdev{inst.slot, inst.type_id, inst.type_path, inst.id};
     case Backend::nvidia_vfio: {
       const Slot* slot = gpu.find_slot(inst.slot);
-      return sriov::SetVgpuType{inst.slot, slot ? slot->path : "", slot ? slot->current_type : 0, 0,
+      return mdev::SetVgpuType{inst.slot, slot ? slot->path : "", slot ? slot->current_type : 0, 0,
                                 ""};
     }
     case Backend::listing:
@@ -381,7 +382,7 @@ sriov::Result<sriov::Plan> plan_remove(const VgpuHost& host, const std::vector<s
     auto stray = std::find_if(host.stray.begin(), host.stray.end(),
                               [&](const MdevDevice& d) { return d.uuid == id; });
     if (stray != host.stray.end()) {
-      plan.steps.push_back(sriov::RemoveMdev{stray->parent.value_or("?"),
+      plan.steps.push_back(mdev::RemoveMdev{stray->parent.value_or("?"),
                                              stray->type_id.value_or("?"),
                                              stray->type_path.value_or(""), id});
       continue;

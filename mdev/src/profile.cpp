@@ -2,6 +2,7 @@
 // of its type. Removals first (they free room), then creations, with mdevctl definitions
 // written or removed when the entry says `start:`.
 #include "mdev/profile.hpp"
+#include "mdev/steps/mdev_steps.hpp"
 
 #include <fmt/format.h>
 
@@ -451,12 +452,12 @@ void GpuPlanner::plan_creations(const Gpu& g, Want& want, GpuSteps& out) {
       return;
     }
     if (g.backend == Backend::nvidia_vfio) {
-      out.creations.push_back(sriov::SetVgpuType{slot->id, slot->path, 0,
+      out.creations.push_back(mdev::SetVgpuType{slot->id, slot->path, 0,
                                                  static_cast<unsigned>(std::stoul(t.id)), t.name});
       created.emplace_back(slot->id, slot->id);
     } else {
       out.creations.push_back(
-          sriov::CreateMdev{slot->id, t.id, slot->find_offer(t.id)->path, uuid});
+          mdev::CreateMdev{slot->id, t.id, slot->find_offer(t.id)->path, uuid});
       created.emplace_back(uuid, slot->id);
     }
     ++want.steps;
@@ -503,7 +504,7 @@ void GpuPlanner::plan_definitions(const Gpu& g, Want& want,
       if (!replaced) def.attrs = now->attrs;  // another type's attributes do not carry over
       from = now->content.empty() ? definition_json(*now) : now->content;
     }
-    out.defines.push_back(sriov::WriteConfigFile{def.path, from, definition_json(def),
+    out.defines.push_back(mdev::WriteConfigFile{def.path, from, definition_json(def),
                                                  "mdevctl definition of " + uuid, slot});
     ++want.steps;
   }
@@ -511,7 +512,7 @@ void GpuPlanner::plan_definitions(const Gpu& g, Want& want,
     if (!on_gpu(g, d.parent) || wanted.count(d.uuid)) continue;
     if (d.type != t.id && !replaced_definition(g, want, d)) continue;
     out.undefines.push_back(
-        sriov::WriteConfigFile{d.path, d.content.empty() ? definition_json(d) : d.content,
+        mdev::WriteConfigFile{d.path, d.content.empty() ? definition_json(d) : d.content,
                                std::nullopt, "mdevctl definition of " + d.uuid, d.parent});
     ++want.steps;
   }

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
+#include "mdev/steps/mdev_steps.hpp"
 #include "sriov/executor.hpp"
 
 using namespace sriov;
@@ -21,7 +22,7 @@ class ScriptedRunner : public StepRunner {
 
  private:
   Status run(const std::string& what, const Step& step, const std::set<size_t>& failing) {
-    auto index = std::get<SetNumVfs>(step).to;
+    auto index = step.get<SetNumVfs>().to;
     calls.push_back(what + " " + std::to_string(index));
     if (failing.count(index))
       return fail(Errc::kernel, "writing " + std::to_string(index) + ": Device or resource busy",
@@ -103,7 +104,7 @@ TEST_CASE("mdev steps: a held instance is not removed, one already there is not 
   std::ofstream(host.path() / "proc/4242/comm") << "qemu-system-x86\n";
   fs::create_symlink("/dev/vfio/5", host.path() / "proc/4242/fd/7");
 
-  Step remove = RemoveMdev{"0000:af:00.0", "nvidia-230", types + "/nvidia-230", uuid};
+  Step remove = mdev::RemoveMdev{"0000:af:00.0", "nvidia-230", types + "/nvidia-230", uuid};
   auto refused = runner.apply(remove);
   REQUIRE_FALSE(refused);
   CHECK(refused.error().code == Errc::refused);
@@ -113,12 +114,12 @@ TEST_CASE("mdev steps: a held instance is not removed, one already there is not 
   CHECK(*sysfs.read("/sys/bus/mdev/devices/" + uuid + "/remove") == "");  // not written
 
   // Created meanwhile (mdevctl's udev rule starting a definition): nothing to write.
-  Step same = CreateMdev{"0000:af:00.0", "nvidia-230", types + "/nvidia-230", uuid};
+  Step same = mdev::CreateMdev{"0000:af:00.0", "nvidia-230", types + "/nvidia-230", uuid};
   CHECK(runner.apply(same));
   CHECK(*sysfs.read(types + "/nvidia-230/create") == "");
   // The same UUID as another type is the kernel's EEXIST to report: the write happens (a
   // fixture tree does not answer EEXIST, so only the write is checked).
-  Step other = CreateMdev{"0000:af:00.0", "nvidia-231", types + "/nvidia-231", uuid};
+  Step other = mdev::CreateMdev{"0000:af:00.0", "nvidia-231", types + "/nvidia-231", uuid};
   (void)runner.apply(other);
   CHECK(*sysfs.read(types + "/nvidia-231/create") == uuid);
 }

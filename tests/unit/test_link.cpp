@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "fake_link.hpp"
 #include "sriov/link_backend.hpp"
 #include "sriov/planner.hpp"
 
@@ -11,67 +12,7 @@ using namespace sriov;
 
 namespace {
 
-// Behaves like the kernel's do_setvfinfo loop: entries in order, the first error aborts the
-// rest of the message and earlier entries stay applied.
-class FakeKernel : public LinkBackend {
- public:
-  explicit FakeKernel(unsigned vfs) : vfs_(vfs) {
-    for (unsigned i = 0; i < vfs; ++i) state_.push_back({i, VfSettings{}});
-    for (auto& s : state_) s.settings.spoofchk = s.settings.trust = s.settings.query_rss = false;
-  }
-  std::optional<unsigned> refuse_vf;  // this VF's next request fails with refuse_errno
-  int refuse_errno = EINVAL;
-  unsigned busy_times = 0;            // first N sends answer EBUSY and apply nothing
-  bool rates_16bit = false;           // netdevsim keeps rates in 16 bits
-  std::vector<size_t> message_sizes;  // VFs per RTM_SETLINK
-
-  Result<VfDump> read(const std::string&) override {
-    ++counters_.get_requests;
-    VfDump d;
-    d.num_vf = vfs_;
-    d.vfs = state_;
-    return d;
-  }
-  Status send(const std::string&, const std::vector<VfChange>& changes) override {
-    ++counters_.set_requests;
-    message_sizes.push_back(changes.size());
-    if (busy_times > 0) {
-      --busy_times;
-      return fail(Errc::kernel, "busy", {}, EBUSY);
-    }
-    for (const auto& c : changes) {
-      auto& s = state_.at(c.index).settings;
-      if (refuse_vf == c.index) {
-        if (c.fields & kFieldMac) s.mac = c.after.mac;  // MAC goes first, then the refusal
-        refuse_vf.reset();  // the value is refused, not the VF: restoring it works
-        return fail(Errc::kernel, "refused", {}, refuse_errno);
-      }
-      if (c.fields & kFieldMac) s.mac = c.after.mac;
-      if (c.fields & kFieldVlan) {
-        s.vlan = c.after.vlan;
-        s.qos = c.after.qos;
-        s.vlan_proto = c.after.vlan_proto;
-      }
-      if (c.fields & kFieldRate) {
-        s.min_rate = rates_16bit ? c.after.min_rate & 0xffff : c.after.min_rate;
-        s.max_rate = rates_16bit ? c.after.max_rate & 0xffff : c.after.max_rate;
-      }
-      if (c.fields & kFieldSpoofchk) s.spoofchk = c.after.spoofchk;
-      if (c.fields & kFieldTrust) s.trust = c.after.trust;
-      if (c.fields & kFieldLinkState) s.link_state = c.after.link_state;
-      if (c.fields & kFieldQueryRss) s.query_rss = c.after.query_rss;
-    }
-    return {};
-  }
-  LinkCounters counters() const override { return counters_; }
-  void count_retry() override { ++counters_.retries; }
-  const std::vector<VfState>& state() const { return state_; }
-
- private:
-  unsigned vfs_;
-  std::vector<VfState> state_;
-  LinkCounters counters_;
-};
+using FakeKernel = test::FakeLink;
 
 PhysicalFunction nsim_pf(unsigned vfs) {
   PhysicalFunction pf;
@@ -109,7 +50,7 @@ Plan plan_for(FakeKernel& k, unsigned vfs, const VfConfig& c, std::vector<unsign
 }
 
 Status apply(FakeKernel& k, const Plan& plan) {
-  const auto& step = std::get<SetVfSettings>(plan.steps.at(0));
+  const auto& step = (plan.steps.at(0)).get<SetVfSettings>();
   return apply_vf_changes(k, step.ifname, step.changes, {"netdevsim1 (eni1np1)", "netdevsim"});
 }
 
@@ -177,7 +118,7 @@ TEST_CASE("mac-from hands out consecutive addresses from the first VF of the ran
   VfConfig c;
   REQUIRE(parse_vf_setting("mac-from=02:00:00:00:00:fe", c));
   auto plan = plan_for(k, 16, c, {4, 5, 6, 9});
-  const auto& changes = std::get<SetVfSettings>(plan.steps[0]).changes;
+  const auto& changes = plan.steps[0].get<SetVfSettings>().changes;
   REQUIRE(changes.size() == 4);
   CHECK(changes[0].after.mac.str() == "02:00:00:00:00:fe");
   CHECK(changes[1].after.mac.str() == "02:00:00:00:00:ff");
@@ -189,7 +130,7 @@ TEST_CASE("256 VFs go in one message, 1024 in as few as the 64 KiB limit allows"
   for (unsigned n : {64u, 256u, 1024u}) {
     FakeKernel k(n);
     auto plan = plan_for(k, n, six_settings());
-    const auto& changes = std::get<SetVfSettings>(plan.steps[0]).changes;
+    const auto& changes = plan.steps[0].get<SetVfSettings>().changes;
     auto chunks = chunk_changes(changes);
     size_t total = 0;
     for (const auto& c : changes) total += encoded_size(c);

@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
+#include "mdev/steps/mdev_steps.hpp"
+#include "tools/writing.hpp"
 #include "mdev/profile.hpp"
 #include "sriov/host_lock.hpp"
 #include "sriov/journal.hpp"
@@ -433,11 +435,11 @@ TEST_CASE("the journal round-trips every step and recovery undoes the started on
   cfg.mac_from = *MacAddress::parse("02:00:00:00:00:10");
   v.deferred.push_back({5, cfg, 3});
   plan.steps.push_back(v);
-  plan.steps.push_back(CreateMdev{"mbochs", "mbochs-small", "/sys/x", "u-u-i-d"});
-  plan.steps.push_back(WriteConfigFile{"/etc/f", std::nullopt, std::string("{}"), "def", "mbochs"});
+  plan.steps.push_back(mdev::CreateMdev{"mbochs", "mbochs-small", "/sys/x", "u-u-i-d"});
+  plan.steps.push_back(mdev::WriteConfigFile{"/etc/f", std::nullopt, std::string("{}"), "def", "mbochs"});
   // What a step observes while it runs (here: the driver the VFs were on) reaches the journal
   // in the record appended when it completes.
-  auto& numvfs = std::get<SetNumVfs>(plan.steps[1]);
+  auto& numvfs = plan.steps[1].get<SetNumVfs>();
   auto observed = numvfs.prior;
   numvfs.prior.clear();
   auto journal = Journal::begin(sysfs, "sriovctl apply -f p", plan);
@@ -450,7 +452,7 @@ TEST_CASE("the journal round-trips every step and recovery undoes the started on
     std::ofstream(host.path() / "run/sriov/journal.json", std::ios::app)
         << R"({"done":3,"index":2,"step":{"type":"bi)";
   }
-  auto found = Journal::find(sysfs);
+  auto found = Journal::find(sysfs, tools::step_kinds());
   REQUIRE(found);
   REQUIRE(found->has_value());
   auto& run = **found;
@@ -459,12 +461,12 @@ TEST_CASE("the journal round-trips every step and recovery undoes the started on
   REQUIRE(run.plan.steps.size() == plan.steps.size());
   for (size_t i = 0; i < plan.steps.size(); ++i)
     CHECK(describe(run.plan.steps[i]) == describe(plan.steps[i]));
-  REQUIRE(std::get<SetNumVfs>(run.plan.steps[1]).prior.size() == 1);
-  CHECK(std::get<SetNumVfs>(run.plan.steps[1]).prior[0].driver == "vfio-pci");
-  CHECK(std::get<SetVfSettings>(run.plan.steps[3]).changes[0].after.spoofchk == true);
-  CHECK(std::get<SetVfSettings>(run.plan.steps[3]).deferred[0].config.mac_from->str() ==
+  REQUIRE(run.plan.steps[1].get<SetNumVfs>().prior.size() == 1);
+  CHECK(run.plan.steps[1].get<SetNumVfs>().prior[0].driver == "vfio-pci");
+  CHECK(run.plan.steps[3].get<SetVfSettings>().changes[0].after.spoofchk == true);
+  CHECK(run.plan.steps[3].get<SetVfSettings>().deferred[0].config.mac_from->str() ==
         "02:00:00:00:00:10");
-  CHECK(std::get<WriteConfigFile>(run.plan.steps[5]).group == "mbochs");
+  CHECK(run.plan.steps[5].get<mdev::WriteConfigFile>().group == "mbochs");
 
   struct Recorder : StepRunner {
     std::vector<std::string> undone;
@@ -478,5 +480,5 @@ TEST_CASE("the journal round-trips every step and recovery undoes the started on
   CHECK(report.ok());
   // Steps 0-1 completed and step 2 may have been half-way: those three, in reverse.
   CHECK(runner.undone == std::vector<std::string>{"bind", "set-numvfs", "set-autoprobe"});
-  CHECK_FALSE(Journal::find(sysfs)->has_value());
+  CHECK_FALSE(Journal::find(sysfs, tools::step_kinds())->has_value());
 }

@@ -5,7 +5,9 @@
 #include <chrono>
 #include <ostream>
 
+#include "mdev/steps/mdev_steps.hpp"
 #include "sriov/journal.hpp"
+#include "sriov/step_codec.hpp"
 
 namespace tools {
 
@@ -15,9 +17,19 @@ sriov::KernelOptions kernel_options(const CommonOptions& options) {
   return k;
 }
 
+const sriov::StepCodecs& step_kinds() {
+  static const sriov::StepCodecs kinds = [] {
+    sriov::StepCodecs all = sriov::nic_step_kinds();
+    const auto& gpu = mdev::mdev_step_kinds();
+    all.insert(all.end(), gpu.begin(), gpu.end());
+    return all;
+  }();
+  return kinds;
+}
+
 int recover_interrupted(const Output& o, const sriov::Sysfs& sysfs,
                         const sriov::KernelOptions& kernel, bool report_when_clean) {
-  auto found = sriov::Journal::find(sysfs);
+  auto found = sriov::Journal::find(sysfs, step_kinds());
   if (!found) return o.error(found.error());
   if (!*found) {
     if (report_when_clean) {
@@ -49,6 +61,22 @@ int recover_interrupted(const Output& o, const sriov::Sysfs& sysfs,
   if (report.error) {
     o.err << o.program << ": error: " << report.error->message << "\n";
     return sriov::exit_status(report.error->code);
+  }
+  return 0;
+}
+
+int dry_run(const Output& o, const sriov::Sysfs& sysfs, const std::string& command,
+            sriov::Plan& plan, const nlohmann::json& extra) {
+  sriov::RecordingRunner recorder(sysfs);
+  auto report = sriov::execute(plan, recorder);
+  if (report.error) return o.error(*report.error);
+  if (o.json) {
+    auto j = plan_json(command, plan, true, nullptr);
+    j.update(extra);
+    o.print_json(j);
+  } else {
+    print_plan_text(o, plan);
+    o.out << "dry run: nothing was written\n";
   }
   return 0;
 }

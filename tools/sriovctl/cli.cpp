@@ -47,15 +47,9 @@ int run_plan(Context& ctx, const std::string& command, sriov::Result<sriov::Plan
   const auto& o = ctx.out;
   if (!plan) return o.error(plan.error());
   if (dry_run) {
-    if (o.json) {
-      auto j = tools::plan_json(command, *plan, true, nullptr);
-      if (link) j["netlink"] = counters_json(link->counters());
-      o.print_json(j);
-    } else {
-      tools::print_plan_text(o, *plan);
-      o.out << "dry run: nothing was written\n";
-    }
-    return 0;
+    nlohmann::json extra = nlohmann::json::object();
+    if (link) extra["netlink"] = counters_json(link->counters());
+    return tools::dry_run(o, ctx.sysfs, command, *plan, extra);
   }
   if (o.verbose && !o.json) tools::print_plan_text(o, *plan);
   if (!ctx.lock) {

@@ -59,17 +59,7 @@ int run_plan(Context& ctx, const std::string& command, sriov::Result<sriov::Plan
              bool dry_run, const nlohmann::json& extra) {
   const auto& o = ctx.out;
   if (!plan) return o.error(plan.error());
-  if (dry_run) {
-    if (o.json) {
-      auto j = tools::plan_json(command, *plan, true, nullptr);
-      j.update(extra);
-      o.print_json(j);
-    } else {
-      tools::print_plan_text(o, *plan);
-      o.out << "dry run: nothing was written\n";
-    }
-    return 0;
-  }
+  if (dry_run) return tools::dry_run(o, ctx.sysfs, command, *plan, extra);
   if (o.verbose && !o.json) tools::print_plan_text(o, *plan);
   std::unique_ptr<sriov::StepRunner> runner =
       ctx.make_runner ? ctx.make_runner(ctx.sysfs, ctx.kernel_options())

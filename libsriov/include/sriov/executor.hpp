@@ -1,7 +1,8 @@
 #pragma once
-// Runs a Plan. Each step is applied through a StepRunner (the kernel in production, a fake in
-// tests); when one fails, the completed ones are undone in reverse order and the report says
-// exactly what was done, what failed and what was undone.
+// Runs a Plan. Each step is applied through a StepRunner (the kernel in production, a
+// recording runner for --dry-run, a fake in tests); when one fails, the completed ones are
+// undone in reverse order and the report says exactly what was done, what failed and what was
+// undone.
 
 #include <chrono>
 #include <functional>
@@ -46,48 +47,61 @@ struct KernelOptions {
   std::chrono::milliseconds settle_timeout{15000};  // wait for VFs / netdevs / probe results
 };
 
-// The real runner: sysfs writes under a watchdog, read back, bounded event-driven waits.
-class KernelRunner : public StepRunner {
+// The real runner: each step's writes go to sysfs under the watchdog, its waits are bounded
+// and event-driven, VF settings go over rtnetlink.
+class KernelRunner : public StepRunner, public StepContext {
  public:
   // link: the rtnetlink backend for VF settings (made on first use when null).
   KernelRunner(const Sysfs& sysfs, KernelOptions options, LinkBackend* link = nullptr)
       : sysfs_(sysfs), options_(options), link_(link) {}
-  Status apply(Step& step) override;
-  Status undo(const Step& step) override;
+  Status apply(Step& step) override { return step.apply(*this); }
+  Status undo(const Step& step) override { return step.undo(*this); }
   const std::vector<std::string>& warnings() const { return warnings_; }
 
- private:
-  Status apply_step(SetAutoprobe& step);
-  Status apply_step(SetNumVfs& step);
-  Status apply_step(BindDriver& step);
-  Status apply_step(CreateMdev& step);
-  Status apply_step(RemoveMdev& step);
-  Status apply_step(SetVgpuType& step);
-  Status apply_step(WriteConfigFile& step);
-  Status apply_step(SetVfSettings& step);
-  Result<LinkBackend*> link();
-  // Who holds VFIO files open, scanned once per runner at the first step that asks: the last
-  // check before unbinding a VF or removing a vGPU. A process that opens a device later in
-  // the run makes that write block until the watchdog (--timeout), and the run is undone.
-  // Disabling VFs scans afresh (write_numvfs).
-  const VfioHolders& vfio_holders();
-  Status create_mdev(const std::string& type_path, const std::string& uuid);
-  Status remove_mdev(const std::string& uuid);
-  Status write_vgpu_type(const std::string& vf_path, unsigned from, unsigned to);
-  Status write_config(const std::string& path, const std::optional<std::string>& content);
-  Status write_numvfs(const SetNumVfs& step, unsigned value);
-  void remember_vf_drivers(SetNumVfs& step);
-  Status restore_vf_drivers(const SetNumVfs& step);
-  Status move_driver(const PciAddress& vf, const std::optional<std::string>& from,
-                     const std::optional<std::string>& override_value,
-                     const std::optional<std::string>& to);
+  const Sysfs& sysfs() const override { return sysfs_; }
+  Status write(const std::string& path, const std::string& value) override;
+  Status write_file(const std::string& path, const std::optional<std::string>& content) override;
+  bool settle(const std::function<bool()>& done) override;
+  std::chrono::milliseconds settle_timeout() const override { return options_.settle_timeout; }
+  Result<LinkBackend*> link() override;
+  // Scanned once per runner at the first step that asks: the last check before unbinding a
+  // VF or removing a vGPU. A process that opens a device later in the run makes that write
+  // block until the watchdog (--timeout), and the run is undone. Disabling VFs scans afresh.
+  const VfioHolders& holders() override;
+  void warn(std::string warning) override { warnings_.push_back(std::move(warning)); }
 
+ private:
   const Sysfs& sysfs_;
   KernelOptions options_;
   std::vector<std::string> warnings_;
   LinkBackend* link_ = nullptr;
   std::unique_ptr<LinkBackend> owned_link_;
-  std::optional<VfioHolders> vfio_holders_;
+  std::optional<VfioHolders> holders_;
+};
+
+// --dry-run: runs the plan's steps through the same last-moment checks as the kernel runner
+// (a refusal is the same error, with the same exit status) and records the writes each step
+// declares instead of performing them.
+class RecordingRunner : public StepRunner, public StepContext {
+ public:
+  explicit RecordingRunner(const Sysfs& sysfs) : sysfs_(sysfs) {}
+  Status apply(Step& step) override;
+  Status undo(const Step&) override { return {}; }  // nothing was written
+  const std::vector<std::vector<Write>>& recorded() const { return recorded_; }
+
+  const Sysfs& sysfs() const override { return sysfs_; }
+  Status write(const std::string& path, const std::string& value) override;
+  Status write_file(const std::string& path, const std::optional<std::string>& content) override;
+  bool settle(const std::function<bool()>&) override { return true; }
+  std::chrono::milliseconds settle_timeout() const override { return {}; }
+  Result<LinkBackend*> link() override;
+  const VfioHolders& holders() override;
+  void warn(std::string) override {}
+
+ private:
+  const Sysfs& sysfs_;
+  std::vector<std::vector<Write>> recorded_;  // per applied step
+  std::optional<VfioHolders> holders_;
 };
 
 }  // namespace sriov

@@ -23,6 +23,9 @@
 
 namespace sriov {
 
+struct StepCodec;  // step_codec.hpp
+using StepCodecs = std::vector<StepCodec>;
+
 struct InterruptedRun {
   int pid = 0;
   std::string command, started;
@@ -44,7 +47,8 @@ class Journal {
   // The run ended (done, or failed and undone): nothing is left to recover.
   Status finish();
 
-  static Result<std::optional<InterruptedRun>> find(const Sysfs& sysfs);
+  // kinds: every step kind a record may hold (sriov::nic_step_kinds() and libmdev's).
+  static Result<std::optional<InterruptedRun>> find(const Sysfs& sysfs, const StepCodecs& kinds);
   static Status discard(const Sysfs& sysfs);
 
  private:

@@ -174,7 +174,7 @@ TEST_CASE("create is all or nothing: the 3rd create fails, the first two are und
     using FakeKernel::FakeKernel;
     unsigned removes = 0;
     sriov::Status apply(sriov::Step& step) override {
-      if (std::holds_alternative<sriov::RemoveMdev>(step) && ++removes == 2)
+      if (step.is<mdev::RemoveMdev>() && ++removes == 2)
         return sriov::fail(sriov::Errc::timeout, "writing 1 to .../remove did not return");
       return FakeKernel::apply(step);
     }
@@ -345,7 +345,7 @@ TEST_CASE("writers take the host lock sriovctl takes, recover an interrupted run
   // writer rolls it back first, says so on stderr, then does its own work.
   sriov::Plan plan;
   plan.summary = "apply";
-  plan.steps.push_back(sriov::CreateMdev{"0000:af:00.0", "nvidia-230", kT4Types + "/nvidia-230",
+  plan.steps.push_back(mdev::CreateMdev{"0000:af:00.0", "nvidia-230", kT4Types + "/nvidia-230",
                                          "22222222-0000-4000-8000-000000000001"});
   {
     auto journal = sriov::Journal::begin(sysfs, "sriovctl apply -f p", plan);

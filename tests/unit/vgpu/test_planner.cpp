@@ -253,7 +253,7 @@ TEST_CASE("remove plans: mdev by UUID, NVIDIA VFs back to 0, unknown ids", "[pla
   CHECK(writes(*plan) ==
         std::vector<std::string>{
             "1 > /sys/bus/mdev/devices/c0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e01/remove"});
-  const auto& step = std::get<sriov::RemoveMdev>(plan->steps[0]);
+  const auto& step = plan->steps[0].get<mdev::RemoveMdev>();
   CHECK(step.type_path == kT4Types + "/nvidia-230");  // what an undo recreates
   auto unknown = plan_remove(host, {"c0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e02"});
   REQUIRE_FALSE(unknown);
@@ -266,7 +266,7 @@ TEST_CASE("remove plans: mdev by UUID, NVIDIA VFs back to 0, unknown ids", "[pla
   auto all = plan_remove_all(hetero, *target);
   REQUIRE(all);
   REQUIRE(all->steps.size() == 3);
-  const auto& v = std::get<sriov::SetVgpuType>(all->steps[2]);
+  const auto& v = all->steps[2].get<mdev::SetVgpuType>();
   CHECK(v.vf == "0000:ca:00.6");
   CHECK(v.from == 1160);
   CHECK(v.to == 0);

@@ -150,7 +150,7 @@ gpus:
         std::vector<std::string>{"create-mdev " + fresh(1),
                                  "write-file /etc/mdevctl.d/0000:af:00.0/" + kRunning,
                                  "write-file /etc/mdevctl.d/0000:af:00.0/" + fresh(1)});
-  const auto& def = std::get<sriov::WriteConfigFile>(persistent->steps[1]);
+  const auto& def = persistent->steps[1].get<mdev::WriteConfigFile>();
   CHECK(def.to == definition("nvidia-230", true));
   CHECK_FALSE(def.from);
   CHECK(sriov::step_group(persistent->steps[1]) == "0000:af:00.0");  // one group per GPU
@@ -169,7 +169,7 @@ gpus:
                         "count: 1, start: manual}\n");
   REQUIRE(manual);
   REQUIRE(manual->steps.size() == 1);
-  const auto& rewrite = std::get<sriov::WriteConfigFile>(manual->steps[0]);
+  const auto& rewrite = manual->steps[0].get<mdev::WriteConfigFile>();
   CHECK(rewrite.from == definition("nvidia-230", true));
   CHECK(rewrite.to == definition("nvidia-230", false));
   CHECK(sriov::describe(manual->steps[0]) == "rewrite mdevctl definition of " + kRunning);
@@ -200,7 +200,7 @@ gpus:
   CHECK(actions(*fewer) == std::vector<std::string>{"remove-file /etc/mdevctl.d/mbochs/" + kC,
                                                     "write-file /etc/mdevctl.d/mbochs/" + kA});
   CHECK(sriov::disruption(fewer->steps[0]).empty());
-  const auto& undefine = std::get<sriov::WriteConfigFile>(fewer->steps[0]);
+  const auto& undefine = fewer->steps[0].get<mdev::WriteConfigFile>();
   CHECK(undefine.from == definition("mbochs-large", true));  // what an undo puts back
 }
 
@@ -315,8 +315,8 @@ gpus:
   CHECK(actions(*t4x2) == std::vector<std::string>{"create-mdev " + fresh(1),
                                                    "create-mdev " + fresh(2),
                                                    "create-mdev " + fresh(3)});
-  CHECK(std::get<sriov::CreateMdev>(t4x2->steps[0]).parent == "0000:3b:00.0");
-  CHECK(std::get<sriov::CreateMdev>(t4x2->steps[2]).parent == "0000:af:00.0");
+  CHECK(t4x2->steps[0].get<mdev::CreateMdev>().parent == "0000:3b:00.0");
+  CHECK(t4x2->steps[2].get<mdev::CreateMdev>().parent == "0000:af:00.0");
 
   auto vfs =
       plan_on("gpu-l40s", "version: 1\ngpus:\n  - {gpu: ca:00.0, framebuffer: 3G, count: 2}\n");
@@ -471,8 +471,8 @@ TEST_CASE("a type change keeps the UUIDs the entry names, definitions rewritten"
                                  "create-mdev " + fresh(1),
                                  "write-file /etc/mdevctl.d/0000:af:00.0/" + kRunning,
                                  "write-file /etc/mdevctl.d/0000:af:00.0/" + fresh(1)});
-  CHECK(std::get<sriov::CreateMdev>(plan->steps[1]).type_id == "nvidia-231");
-  const auto& rewrite = std::get<sriov::WriteConfigFile>(plan->steps[3]);
+  CHECK(plan->steps[1].get<mdev::CreateMdev>().type_id == "nvidia-231");
+  const auto& rewrite = plan->steps[3].get<mdev::WriteConfigFile>();
   CHECK(rewrite.from == definition("nvidia-230", true));
   CHECK(rewrite.to == definition("nvidia-231", true));
   // Transient, the old definition would contradict the new instance: an error.

@@ -15,6 +15,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "mdev/steps/mdev_steps.hpp"
 #include "cli.hpp"
 #include "helpers.hpp"
 #include "sriov/executor.hpp"
@@ -109,7 +110,7 @@ class FakeKernel : public sriov::StepRunner {
   std::vector<std::string> calls;
 
   sriov::Status apply(sriov::Step& step) override {
-    if (auto* c = std::get_if<sriov::CreateMdev>(&step)) {
+    if (auto* c = step.get_if<mdev::CreateMdev>()) {
       calls.push_back("create " + c->uuid);
       if (fail_creates.count(++creates_))
         return sriov::fail(
@@ -118,7 +119,7 @@ class FakeKernel : public sriov::StepRunner {
             c->type_path + "/create", fail_errno);
       return make(c->type_path, c->uuid);
     }
-    if (auto* r = std::get_if<sriov::RemoveMdev>(&step)) {
+    if (auto* r = step.get_if<mdev::RemoveMdev>()) {
       calls.push_back("remove " + r->uuid);
       return drop(r->uuid);
     }
@@ -126,11 +127,11 @@ class FakeKernel : public sriov::StepRunner {
     return real_.apply(step);
   }
   sriov::Status undo(const sriov::Step& step) override {
-    if (auto* c = std::get_if<sriov::CreateMdev>(&step)) {
+    if (auto* c = step.get_if<mdev::CreateMdev>()) {
       calls.push_back("undo create " + c->uuid);
       return drop(c->uuid);
     }
-    if (auto* r = std::get_if<sriov::RemoveMdev>(&step)) {
+    if (auto* r = step.get_if<mdev::RemoveMdev>()) {
       calls.push_back("undo remove " + r->uuid);
       return make(r->type_path, r->uuid);
     }

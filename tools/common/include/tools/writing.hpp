@@ -8,12 +8,16 @@
 
 #include "sriov/executor.hpp"
 #include "sriov/host_lock.hpp"
+#include "sriov/step_codec.hpp"
 #include "sriov/sysfs.hpp"
 #include "tools/output.hpp"
 
 namespace tools {
 
 sriov::KernelOptions kernel_options(const CommonOptions& options);
+
+// Every step kind a journal record may hold: libsriov's NIC kinds and libmdev's vGPU kinds.
+const sriov::StepCodecs& step_kinds();
 
 // Rolls back an interrupted run if /run/sriov/journal.json has one (whichever tool wrote it)
 // and says what it undid: on stderr before another command, on stdout (or as JSON) for
@@ -34,6 +38,12 @@ int take_host_lock(const Output& out, const sriov::Sysfs& sysfs, const CommonOpt
 // otherwise.
 int begin_write(const Output& out, const sriov::Sysfs& sysfs, const CommonOptions& options,
                 const std::string& command_line, std::optional<sriov::HostLock>& lock);
+
+// --dry-run: runs the plan through sriov::RecordingRunner, i.e. through the real run's
+// last-moment checks with nothing written, and prints the plan (with `extra` merged into the
+// JSON) or the refusal the real run would make, with its exit status.
+int dry_run(const Output& out, const sriov::Sysfs& sysfs, const std::string& command,
+            sriov::Plan& plan, const nlohmann::json& extra = nlohmann::json::object());
 
 // Executes the plan, journaled when it has steps (an error only when the journal cannot be
 // started: nothing was written then). The journal is removed at the end unless undoing failed

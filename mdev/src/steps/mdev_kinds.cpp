@@ -1,0 +1,18 @@
+// The vGPU step kinds, listed once for the journal reader (beside sriov::nic_step_kinds()).
+#include "mdev/steps/mdev_steps.hpp"
+
+namespace mdev {
+
+const sriov::StepCodecs& mdev_step_kinds() {
+  using sriov::decode_as;
+  using sriov::StepKind;
+  static const sriov::StepCodecs kinds = {
+      {StepKind<CreateMdev>::type, &decode_as<CreateMdev>},
+      {StepKind<RemoveMdev>::type, &decode_as<RemoveMdev>},
+      {StepKind<SetVgpuType>::type, &decode_as<SetVgpuType>},
+      {StepKind<WriteConfigFile>::type, &decode_as<WriteConfigFile>},
+  };
+  return kinds;
+}
+
+}  // namespace mdev
