@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "wait.hpp"
+#include "sriov/wait.hpp"
 
 namespace sriov {
 
@@ -74,7 +74,7 @@ Status KernelRunner::write_file(const std::string& path, const std::optional<std
 }
 
 bool KernelRunner::settle(const std::function<bool()>& done) {
-  return detail::wait_until(sysfs_, done, options_.settle_timeout);
+  return wait_until(sysfs_, done, options_.settle_timeout);
 }
 
 const VfioHolders& KernelRunner::holders() {

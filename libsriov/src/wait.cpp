@@ -1,4 +1,4 @@
-#include "wait.hpp"
+#include "sriov/wait.hpp"
 
 #include <linux/netlink.h>
 #include <poll.h>

@@ -25,6 +25,10 @@ std::string_view backend_name(Backend backend) {
 
 std::string_view mixing_name(Mixing mixing) { return mixing == Mixing::any ? "any" : "same-type"; }
 
+std::string label(const VgpuType& t) {
+  return t.name == t.id ? t.id : fmt::format("{} ({})", t.name, t.id);
+}
+
 const TypeOffer* Slot::find_offer(std::string_view type_id) const {
   for (const auto& o : offers)
     if (o.type_id == type_id) return &o;

@@ -1,5 +1,6 @@
 #include "mdev/planner.hpp"
 #include "mdev/steps/mdev_steps.hpp"
+#include "text.hpp"
 
 #include <fmt/format.h>
 
@@ -16,14 +17,7 @@ using sriov::fail;
 
 namespace {
 
-std::string plural(unsigned n, const char* word) {
-  return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
-}
-
-std::string type_label(const VgpuType& t) {
-  std::string label = t.name == t.id ? t.id : fmt::format("{} ({})", t.name, t.id);
-  return label;
-}
+using text::plural;
 
 bool in_numa(const Gpu& g, const VgpuRequest& r) {
   return !r.numa_node || g.numa_node == r.numa_node;
@@ -307,7 +301,7 @@ sriov::Result<VgpuPlan> plan_create(const VgpuHost& host, const VgpuRequest& r) 
     }
     if (first_reasons.empty())
       first_reasons.push_back(fmt::format(
-          "{}: {}{}", type_label(candidate), fmt::join(reasons, "; "),
+          "{}: {}{}", label(candidate), fmt::join(reasons, "; "),
           r.count - left > 0 ? fmt::format("; {} in all, {} requested", r.count - left, r.count)
                              : ""));
   }

@@ -3,6 +3,7 @@
 // written or removed when the entry says `start:`.
 #include "mdev/profile.hpp"
 #include "mdev/steps/mdev_steps.hpp"
+#include "text.hpp"
 
 #include <fmt/format.h>
 
@@ -50,13 +51,7 @@ bool profile_gpus_present(const VgpuHost& host, const sriov::Profile& profile) {
 
 namespace {
 
-std::string plural(size_t n, const char* word) {
-  return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
-}
-
-std::string type_text(const VgpuType& t) {
-  return t.name == t.id ? t.id : fmt::format("{} ({})", t.name, t.id);
-}
+using text::plural;
 
 // One entry's wish for one GPU.
 struct Want {
@@ -186,7 +181,7 @@ const VgpuType* GpuPlanner::resolve_type(const GpuEntry& e, const Gpu& g) {
   problem(e.type_pos,
           fmt::format("framebuffer {}: no type of GPU {} has that much ({})",
                       sriov::format_size(*e.framebuffer), g.id,
-                      largest ? fmt::format("the largest is {} with {}", type_text(*largest),
+                      largest ? fmt::format("the largest is {} with {}", label(*largest),
                                             sriov::format_size(*largest->framebuffer))
                               : std::string("no type reports its framebuffer size")));
   return nullptr;
@@ -202,14 +197,14 @@ void GpuPlanner::add_want(const GpuEntry& e, const Gpu& g, const VgpuType& t) {
   for (const auto& other : it->wants) {
     if (other.type->id == t.id) {
       problem(e.pos, fmt::format("GPU {}: {} is also configured by the entry at {}", g.id,
-                                 type_text(t), other.entry->pos.str()));
+                                 label(t), other.entry->pos.str()));
       return;
     }
     if (g.mixing == Mixing::same_type && e.count > 0 && other.entry->count > 0) {
       problem(e.pos,
               fmt::format("GPU {} runs one vGPU type at a time: this entry gives it {}, "
                           "the entry at {} {}",
-                          g.id, type_text(t), other.entry->pos.str(), type_text(*other.type)));
+                          g.id, label(t), other.entry->pos.str(), label(*other.type)));
       return;
     }
   }
@@ -294,7 +289,7 @@ void GpuPlanner::plan_removals(const Gpu& g, Want& want, GpuSteps& out) {
     std::vector<const VgpuInstance*> extra(running.begin() + count, running.end());
     std::erase_if(extra, [&](const VgpuInstance* i) { return removing_.count(i->id); });
     remove(g, want, extra,
-           fmt::format("count {} of {} ({} running)", count, type_text(*want.type), running.size()),
+           fmt::format("count {} of {} ({} running)", count, label(*want.type), running.size()),
            out);
   }
   if (count == 0 || g.mixing != Mixing::same_type) return;
@@ -308,7 +303,7 @@ void GpuPlanner::plan_removals(const Gpu& g, Want& want, GpuSteps& out) {
   if (others.empty()) return;
   remove(g, want, others,
          fmt::format("changing it from {} to {}, as it runs one vGPU type at a time,",
-                     fmt::join(names, ", "), type_text(*want.type)),
+                     fmt::join(names, ", "), label(*want.type)),
          out);
 }
 
@@ -395,7 +390,7 @@ void GpuPlanner::plan_creations(const Gpu& g, Want& want, GpuSteps& out) {
   size_t need = e.count > kept.size() ? e.count - kept.size() : 0;
   if (need > 0 && t.max_instances && e.count > *t.max_instances) {
     problem(e.count_pos, fmt::format("count {}: GPU {} takes at most {} of {} (max_instance)",
-                                     e.count, g.id, *t.max_instances, type_text(t)));
+                                     e.count, g.id, *t.max_instances, label(t)));
     return;
   }
 
@@ -447,7 +442,7 @@ void GpuPlanner::plan_creations(const Gpu& g, Want& want, GpuSteps& out) {
     if (!slot) {
       problem(e.count_pos,
               fmt::format("count {}: GPU {} has room for {} more {}, not {} ({} running{})",
-                          e.count, g.id, n, type_text(t), need, kept.size(),
+                          e.count, g.id, n, label(t), need, kept.size(),
                           removing_.empty() ? "" : "; after the removals of this plan"));
       return;
     }
@@ -530,7 +525,7 @@ void GpuPlanner::plan_gpu(GpuWants& w) {
     size_t running = std::count_if(g.instances.begin(), g.instances.end(),
                                    [&](auto& i) { return i.type_id == want.type->id; });
     draft.plan.notes.push_back(
-        fmt::format("{}: {}: no change ({} running)", g.id, type_text(*want.type), running));
+        fmt::format("{}: {}: no change ({} running)", g.id, label(*want.type), running));
   }
 }
 

@@ -50,6 +50,9 @@ struct VgpuType {
   Facts vendor;                            // other vendor facts (frl_config, weight, ...)
 };
 
+// "GRID T4-1Q (nvidia-230)"; the id alone when the driver gives no other name.
+std::string label(const VgpuType& type);
+
 // One type as one slot offers it.
 struct TypeOffer {
   std::string type_id;
