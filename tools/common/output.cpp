@@ -59,7 +59,7 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, const char* const
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e, out, err);
   } catch (const CLI::ParseError& e) {
-    err << program << ": error: " << e.what() << " (see " << program << " --help)\n";
+    print_error(err, program, fmt::format("{} (see {} --help)", e.what(), program));
     return 2;
   }
   return std::nullopt;
@@ -77,9 +77,18 @@ json to_json(const sriov::Error& error) {
   return j;
 }
 
+void print_error(std::ostream& err, std::string_view program, std::string_view message) {
+  err << program << ": error: " << message << "\n";
+}
+
 int Output::error(const sriov::Error& e) const {
-  err << program << ": error: " << e.message << "\n";
+  print_error(err, program, e.message);
   if (json) print_json({{"error", to_json(e)}});
+  return sriov::exit_status(e.code);
+}
+
+int Output::error_line(const sriov::Error& e) const {
+  print_error(err, program, e.message);
   return sriov::exit_status(e.code);
 }
 

@@ -58,14 +58,11 @@ int recover_interrupted(const Output& o, const sriov::Sysfs& sysfs,
           << sriov::describe(run.plan.steps[i]) << "\n";
     if (run.done >= run.plan.steps.size()) s << "  it had completed; nothing to undo\n";
   }
-  if (report.error) {
-    o.err << o.program << ": error: " << report.error->message << "\n";
-    return sriov::exit_status(report.error->code);
-  }
+  if (report.error) return o.error_line(*report.error);
   return 0;
 }
 
-int dry_run(const Output& o, const sriov::Sysfs& sysfs, const std::string& command,
+int dry_run_plan(const Output& o, const sriov::Sysfs& sysfs, const std::string& command,
             sriov::Plan& plan, const nlohmann::json& extra) {
   sriov::RecordingRunner recorder(sysfs);
   auto report = sriov::execute(plan, recorder);

@@ -13,24 +13,14 @@
 #include "sriov/host_lock.hpp"
 #include "sriov/planner.hpp"
 #include "sriov/sysfs.hpp"
+#include "tools/front_end.hpp"
 #include "tools/output.hpp"
 
 namespace sriovctl {
 
 using GlobalOptions = tools::CommonOptions;
-
-struct Context {
-  const tools::Output& out;
-  const sriov::Sysfs& sysfs;
-  const GlobalOptions& options;
-  std::string command_line;  // for the lock and the journal
-  std::optional<sriov::HostLock> lock;
-  sriov::KernelOptions kernel_options() const;
-  // Before a command writes: takes the host lock (held until exit) and rolls back a run that
-  // was interrupted (its journal is still there). Prints and returns the exit status on
-  // failure, 0 otherwise.
-  int begin_write();
-};
+using tools::Context;
+using tools::run_plan;
 
 using Runner = std::function<int(Context&)>;
 
@@ -46,12 +36,6 @@ void add_recover(CLI::App& app, Runner& selected);
 // Rolls back an interrupted run if the journal has one; prints what it did. Exit status.
 int recover_interrupted(Context& ctx, bool report_when_clean);
 
-// Prints a plan (dry run) or executes it and prints the outcome; returns the exit status.
-// link: the rtnetlink backend the plan's VF settings go through (its request counts are
-// reported as "netlink" in JSON and with -v).
-int run_plan(Context& ctx, const std::string& command, sriov::Result<sriov::Plan> plan,
-             bool dry_run, sriov::LinkBackend* link = nullptr);
-
 // Reads the host and finds one PF; prints the error and returns nullopt + status on failure.
 struct Loaded {
   std::optional<sriov::Inventory> inventory;
@@ -60,6 +44,8 @@ struct Loaded {
 // with_names: look up vendor/device names (only list and show print them).
 Loaded load_inventory(Context& ctx, bool with_names = false);
 
-int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+// injected: what tests put in place of the kernel (the step runner, the rtnetlink backend).
+int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+        tools::Injected injected = {});
 
 }  // namespace sriovctl

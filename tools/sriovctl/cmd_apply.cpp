@@ -83,12 +83,17 @@ int run_apply(Context& ctx, const ApplyArgs& args, bool plan_only) {
   if (args.wait_seconds > 0) wait_for_devices(ctx, *profile, args.wait_seconds);
   auto loaded = load_inventory(ctx);
   if (!loaded.inventory) return loaded.status;
-  std::unique_ptr<sriov::LinkBackend> link;
-  if (ctx.sysfs.live()) link = sriov::make_netlink_backend();
+  // Without rtnetlink (a tree under --sysfs-root) VF settings are compared when they run.
+  sriov::LinkBackend* link = nullptr;
+  if (ctx.sysfs.live() || ctx.injected.make_link) {
+    auto l = ctx.link();
+    if (!l) return ctx.out.error(l.error());
+    link = *l;
+  }
   // plan shows every step with what it disrupts; apply refuses disruption unless allowed.
-  auto plan = plan_profile(ctx, *profile, *loaded.inventory, link.get(),
+  auto plan = plan_profile(ctx, *profile, *loaded.inventory, link,
                            plan_only || args.allow_disruption);
-  return run_plan(ctx, plan_only ? "plan" : "apply", std::move(plan), dry_run, link.get());
+  return run_plan(ctx, plan_only ? "plan" : "apply", std::move(plan), dry_run);
 }
 
 }  // namespace

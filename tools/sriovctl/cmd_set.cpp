@@ -35,16 +35,12 @@ int run_set(Context& ctx, const SetArgs& args) {
   std::vector<unsigned> indexes;
   for (const auto& t : *targets) indexes.push_back(t.vf.index);
   if (auto ok = sriov::check_set_request(pf, indexes, config); !ok) return o.error(ok.error());
-  if (!ctx.sysfs.live())
-    return o.error({sriov::Errc::unsupported,
-                    fmt::format("VF settings are read and written over rtnetlink on the live "
-                                "host; a tree under --sysfs-root ({}) has none",
-                                ctx.sysfs.root().string())});
-  auto link = sriov::make_netlink_backend();
-  auto dump = link->read(pf.netdevs.front());
+  auto link = ctx.link();
+  if (!link) return o.error(link.error());
+  auto dump = (*link)->read(pf.netdevs.front());
   if (!dump) return o.error(dump.error());
   auto plan = sriov::plan_set(pf, indexes, config, *dump);
-  return run_plan(ctx, "set", std::move(plan), args.dry_run, link.get());
+  return run_plan(ctx, "set", std::move(plan), args.dry_run);
 }
 
 }  // namespace

@@ -65,12 +65,16 @@ std::string flag_text(const std::optional<bool>& v) { return v ? (*v ? "on" : "o
 std::optional<sriov::VfDump> read_settings(Context& ctx, const sriov::PhysicalFunction& pf,
                                            std::string& why) {
   if (pf.netdevs.empty() || pf.num_vfs == 0) return std::nullopt;
-  if (!ctx.sysfs.live()) {
+  if (!ctx.sysfs.live() && !ctx.injected.make_link) {
     why = "VF settings: not available under --sysfs-root (they are read over rtnetlink)";
     return std::nullopt;
   }
-  auto link = sriov::make_netlink_backend();
-  auto dump = link->read(pf.netdevs.front());
+  auto link = ctx.link();
+  if (!link) {
+    why = "VF settings: " + link.error().message;
+    return std::nullopt;
+  }
+  auto dump = (*link)->read(pf.netdevs.front());
   if (!dump) {
     why = "VF settings: " + dump.error().message;
     return std::nullopt;

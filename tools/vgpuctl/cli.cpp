@@ -13,8 +13,6 @@ namespace vgpuctl {
 
 constexpr const char* kVersion = "0.1.0";
 
-sriov::KernelOptions Context::kernel_options() const { return tools::kernel_options(options); }
-
 Loaded load_host(Context& ctx) {
   Loaded loaded;
   auto host = mdev::scan_vgpu_host(ctx.sysfs);
@@ -49,38 +47,6 @@ sriov::Result<mdev::VgpuHost> host_with_target(Context& ctx, const std::string& 
     return tl::unexpected(e);
   }
   return host;
-}
-
-int Context::begin_write() {
-  return tools::begin_write(out, sysfs, options, command_line, lock);
-}
-
-int run_plan(Context& ctx, const std::string& command, sriov::Result<sriov::Plan> plan,
-             bool dry_run, const nlohmann::json& extra) {
-  const auto& o = ctx.out;
-  if (!plan) return o.error(plan.error());
-  if (dry_run) return tools::dry_run(o, ctx.sysfs, command, *plan, extra);
-  if (o.verbose && !o.json) tools::print_plan_text(o, *plan);
-  std::unique_ptr<sriov::StepRunner> runner =
-      ctx.make_runner ? ctx.make_runner(ctx.sysfs, ctx.kernel_options())
-                      : std::make_unique<sriov::KernelRunner>(ctx.sysfs, ctx.kernel_options());
-  auto executed = tools::execute_journaled(o, ctx.sysfs, ctx.command_line, *plan, *runner);
-  if (!executed) return o.error(executed.error());
-  auto& report = *executed;
-  if (auto* kernel = dynamic_cast<sriov::KernelRunner*>(runner.get()))
-    report.warnings = kernel->warnings();
-  if (o.json) {
-    auto j = tools::plan_json(command, *plan, false, &report);
-    j.update(extra);
-    o.print_json(j);
-  } else {
-    tools::print_report_text(o, *plan, report);
-  }
-  if (report.error) {
-    o.err << o.program << ": error: " << report.error->message << "\n";
-    return sriov::exit_status(report.error->code);
-  }
-  return 0;
 }
 
 sriov::Result<std::vector<std::string>> parse_uuids(const std::vector<std::string>& texts) {
@@ -132,8 +98,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
   tools::Output o{out, err, "vgpuctl", g.json, g.verbose};
   auto sysfs = sriov::Sysfs::from(g.sysfs_root);
   if (!sysfs) return o.error(sysfs.error());
-  Context ctx{o, *sysfs, g, std::move(make_runner), tools::command_line("vgpuctl", argc, argv),
-              std::nullopt};
+  Context ctx(o, *sysfs, g, tools::command_line("vgpuctl", argc, argv),
+              {std::move(make_runner), {}});
   return selected ? selected(ctx) : 2;
 }
 

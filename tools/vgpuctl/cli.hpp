@@ -18,30 +18,15 @@
 #include "sriov/executor.hpp"
 #include "sriov/host_lock.hpp"
 #include "sriov/sysfs.hpp"
+#include "tools/front_end.hpp"
 #include "tools/output.hpp"
 
 namespace vgpuctl {
 
 using GlobalOptions = tools::CommonOptions;
-
-// Makes the runner that executes plans (the kernel's in production, a fake in tests).
-using RunnerFactory =
-    std::function<std::unique_ptr<sriov::StepRunner>(const sriov::Sysfs&, sriov::KernelOptions)>;
-
-struct Context {
-  const tools::Output& out;
-  const sriov::Sysfs& sysfs;
-  const GlobalOptions& options;
-  RunnerFactory make_runner;
-  std::string command_line;  // names the holder of the host lock
-  std::optional<sriov::HostLock> lock;
-  sriov::KernelOptions kernel_options() const;
-  // Before a command writes, and before it reads the host it plans from: takes the host lock
-  // /run/sriov/lock that sriovctl's writers take too (held until exit) and rolls back a run
-  // either tool left half-done (its journal /run/sriov/journal.json). Prints and returns the
-  // exit status on failure, 0 otherwise.
-  int begin_write();
-};
+using tools::Context;
+using tools::RunnerFactory;
+using tools::run_plan;
 
 using Runner = std::function<int(Context&)>;
 
@@ -63,11 +48,6 @@ Loaded load_host(Context& ctx);
 // Finds PARENT; with wait > 0 waits (event-driven, bounded) for it to appear.
 sriov::Result<mdev::VgpuHost> host_with_target(Context& ctx, const std::string& parent,
                                                double wait_seconds);
-
-// Prints a plan (dry run) or executes it and prints the outcome; returns the exit status.
-// `extra` is merged into the JSON object (e.g. the instances a create made).
-int run_plan(Context& ctx, const std::string& command, sriov::Result<sriov::Plan> plan,
-             bool dry_run, const nlohmann::json& extra = nlohmann::json::object());
 
 // --uuid values, parsed strictly and made canonical.
 sriov::Result<std::vector<std::string>> parse_uuids(const std::vector<std::string>& texts);

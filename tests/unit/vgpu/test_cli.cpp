@@ -13,7 +13,7 @@ using vtest::run_vgpuctl;
 namespace {
 
 vgpuctl::RunnerFactory fake_kernel(std::set<unsigned> fail_creates = {}, int err = ENOSPC) {
-  return [=](const sriov::Sysfs& s, sriov::KernelOptions) {
+  return [=](const sriov::Sysfs& s, sriov::KernelOptions, sriov::LinkBackend*) {
     auto k = std::make_unique<vtest::FakeKernel>(s);
     k->fail_creates = fail_creates;
     k->fail_errno = err;
@@ -181,7 +181,7 @@ TEST_CASE("create is all or nothing: the 3rd create fails, the first two are und
   };
   auto rm = run_vgpuctl(
       {"--sysfs-root", root, "remove", ids[0], ids[1]},
-      [](const sriov::Sysfs& s, sriov::KernelOptions) { return std::make_unique<FailRemove>(s); });
+      [](const sriov::Sysfs& s, sriov::KernelOptions, sriov::LinkBackend*) { return std::make_unique<FailRemove>(s); });
   CHECK(rm.status == 5);
   CHECK_THAT(rm.err, Catch::Contains("Undone: remove mdev " + ids[0]));
   CHECK(test::tree_digest(host.path()) == after_create);
@@ -372,7 +372,7 @@ TEST_CASE("writers take the host lock sriovctl takes, recover an interrupted run
   std::vector<std::string> seen;
   auto journaled = run_vgpuctl(
       {"--sysfs-root", root, "create", "af:00.0", "--type", "nvidia-230", "--count", "2"},
-      [&](const sriov::Sysfs& s, sriov::KernelOptions) {
+      [&](const sriov::Sysfs& s, sriov::KernelOptions, sriov::LinkBackend*) {
         return std::make_unique<SeesJournal>(s, seen);
       });
   CHECK(journaled.status == 0);

@@ -130,7 +130,7 @@ TEST_CASE("start creates defined instances, stop keeps the definition", "[mdevct
   vtest::FakeTree tree;
   tree.mbochs(1024, 0);
   std::string root = tree.path().string();
-  auto fake = [](const sriov::Sysfs& s, sriov::KernelOptions) {
+  auto fake = [](const sriov::Sysfs& s, sriov::KernelOptions, sriov::LinkBackend*) {
     return std::make_unique<vtest::FakeKernel>(s);
   };
   const std::string a = "aaaaaaaa-0000-4000-8000-000000000001",

@@ -6,6 +6,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -18,6 +19,9 @@
 
 namespace tools {
 
+// "<program>: error: <message>": the one place the tools' error prefix is written.
+void print_error(std::ostream& err, std::string_view program, std::string_view message);
+
 struct Output {
   std::ostream& out;
   std::ostream& err;
@@ -28,6 +32,9 @@ struct Output {
   // Prints "<program>: error: ..." once on stderr (and the JSON error object on stdout with
   // --json); returns the exit status for the error's code.
   int error(const sriov::Error& error) const;
+  // The stderr line alone, for a failed run whose JSON report (error included) is printed
+  // already; returns the exit status.
+  int error_line(const sriov::Error& error) const;
   void warn(const std::string& message) const;
   void print_json(const nlohmann::json& value) const;
 };

@@ -42,8 +42,8 @@ int begin_write(const Output& out, const sriov::Sysfs& sysfs, const CommonOption
 // --dry-run: runs the plan through sriov::RecordingRunner, i.e. through the real run's
 // last-moment checks with nothing written, and prints the plan (with `extra` merged into the
 // JSON) or the refusal the real run would make, with its exit status.
-int dry_run(const Output& out, const sriov::Sysfs& sysfs, const std::string& command,
-            sriov::Plan& plan, const nlohmann::json& extra = nlohmann::json::object());
+int dry_run_plan(const Output& out, const sriov::Sysfs& sysfs, const std::string& command,
+                 sriov::Plan& plan, const nlohmann::json& extra = nlohmann::json::object());
 
 // Executes the plan, journaled when it has steps (an error only when the journal cannot be
 // started: nothing was written then). The journal is removed at the end unless undoing failed

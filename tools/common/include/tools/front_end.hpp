@@ -1,0 +1,68 @@
+#pragma once
+// The one front end both tools run their verbs through: the context a verb gets (sysfs root,
+// options, the host lock, the runner plans execute through and the rtnetlink backend, both
+// injectable by tests), the "lock, recover, then read the host" policy for writers, and one
+// run_plan that prints a dry run or executes and reports.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "sriov/executor.hpp"
+#include "sriov/host_lock.hpp"
+#include "sriov/link_backend.hpp"
+#include "sriov/sysfs.hpp"
+#include "tools/output.hpp"
+
+namespace tools {
+
+// Makes the runner that executes plans (the kernel's in production, a fake in tests); link is
+// the context's rtnetlink backend when one was made, else null.
+using RunnerFactory = std::function<std::unique_ptr<sriov::StepRunner>(
+    const sriov::Sysfs&, sriov::KernelOptions, sriov::LinkBackend* link)>;
+using LinkFactory = std::function<std::unique_ptr<sriov::LinkBackend>()>;
+
+// What a test puts in place of the kernel (empty: the real thing).
+struct Injected {
+  RunnerFactory make_runner;
+  LinkFactory make_link;  // lets VF settings be read and set on a fixture tree
+};
+
+struct Context {
+  Context(const Output& o, const sriov::Sysfs& s, const CommonOptions& opts, std::string line,
+          Injected inject = {})
+      : out(o), sysfs(s), options(opts), command_line(std::move(line)),
+        injected(std::move(inject)) {}
+  const Output& out;
+  const sriov::Sysfs& sysfs;
+  const CommonOptions& options;
+  std::string command_line;  // names the holder of the host lock and the run in the journal
+  Injected injected;
+  std::optional<sriov::HostLock> lock;
+
+  sriov::KernelOptions kernel_options() const;
+  // Before a command writes, and before it reads the host it plans from: takes the host lock
+  // /run/sriov/lock (held until exit) and rolls back a run either tool left half-done (its
+  // journal). Prints and returns the exit status on failure, 0 otherwise.
+  int begin_write();
+  // The rtnetlink backend VF settings are read and set through, made on first use: the
+  // injected one, else libnl on the live host; an error under --sysfs-root.
+  sriov::Result<sriov::LinkBackend*> link();
+  // The backend if one was made (its request counts go into the report), else null.
+  sriov::LinkBackend* link_if_made() const { return link_.get(); }
+
+ private:
+  std::unique_ptr<sriov::LinkBackend> link_;
+};
+
+// Prints a plan (dry run: through the recording runner, refusals included) or executes it
+// journaled under the host lock and prints the outcome; returns the exit status. `extra` is
+// merged into the JSON object (e.g. the instances a create made); the rtnetlink request
+// counts are added when the plan used the context's backend.
+int run_plan(Context& ctx, const std::string& command, sriov::Result<sriov::Plan> plan,
+             bool dry_run, nlohmann::json extra = nlohmann::json::object());
+
+}  // namespace tools
