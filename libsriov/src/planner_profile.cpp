@@ -19,8 +19,8 @@ std::string held_by(const HostView& host, const VirtualFunction& vf) {
 
 class ProfilePlanner {
  public:
-  ProfilePlanner(const Sysfs& sysfs, LinkBackend* link, const ProfileRequest& request)
-      : sysfs_(sysfs), link_(link), request_(request), drivers_(list_pci_drivers(sysfs)) {}
+  ProfilePlanner(const NicSnapshot& host, const ProfileRequest& request)
+      : host_(host), request_(request), drivers_(host.pci_drivers) {}
 
   void entry(const NicEntry& nic, const std::vector<PhysicalFunction>& pfs) {
     if (pfs.size() > 1)
@@ -72,11 +72,12 @@ class ProfilePlanner {
   }
 
   void plan_pf(const NicEntry& nic, const PhysicalFunction& pf) {
-    auto host = read_host_view(sysfs_, pf);
-    if (!host) {
-      problems.push_back(fmt::format("{}: {}", nic.pos.str(), host.error().message));
+    auto view = host_.views.find(pf.id);
+    if (view == host_.views.end()) {
+      problems.push_back(fmt::format("{}: {}: its VFs were not read", nic.pos.str(), pf.label()));
       return;
     }
+    const HostView* host = &view->second;
     size_t first = plan.steps.size();
     std::string label = pf.label();
     bool fresh = pf.num_vfs != nic.num_vfs;
@@ -122,15 +123,14 @@ class ProfilePlanner {
     for (const auto& e : nic.vfs)
       if (!e.config.empty()) any = true;
     if (!any) return;
-    std::optional<VfDump> dump;
-    if (!fresh && link_ && pf.num_vfs > 0) {
-      auto d = link_->read(step.ifname);
-      if (!d) {
+    const VfDump* dump = nullptr;
+    if (auto read = host_.settings.find(pf.id); !fresh && read != host_.settings.end()) {
+      if (!read->second) {
         problems.push_back(fmt::format("{}: reading the VF settings of {}: {}", nic.pos.str(),
-                                       pf.label(), d.error().message));
+                                       pf.label(), read->second.error().message));
         return;
       }
-      dump = std::move(*d);
+      dump = &*read->second;
     }
     for (const auto& e : nic.vfs) {
       if (e.config.empty()) continue;
@@ -185,8 +185,7 @@ class ProfilePlanner {
     }
   }
 
-  const Sysfs& sysfs_;
-  LinkBackend* link_;
+  const NicSnapshot& host_;
   ProfileRequest request_;
   std::vector<std::string> drivers_;
   std::map<std::string, SourcePos> claimed_;
@@ -201,28 +200,74 @@ bool matches(const PfSelector& s, const PhysicalFunction& pf) {
   return true;
 }
 
-ProfileDraft draft_nics_plan(const Sysfs& sysfs, const Inventory& inventory, const Profile& profile,
-                             LinkBackend* link, const ProfileRequest& request) {
-  ProfilePlanner planner(sysfs, link, request);
+Result<std::vector<PhysicalFunction>> select_pfs(const NicSnapshot& host, const NicEntry& nic) {
+  std::vector<PhysicalFunction> out;
+  if (nic.select.pf) {
+    auto named = host.named.find(*nic.select.pf);
+    if (named == host.named.end())
+      return fail(Errc::not_found, fmt::format("{}: pf: {} was not looked up", nic.pos.str(),
+                                               *nic.select.pf));
+    if (!named->second)
+      return fail(named->second.error().code,
+                  fmt::format("{}: pf: {}", nic.pos.str(), named->second.error().message));
+    return std::vector<PhysicalFunction>{*named->second};
+  }
+  for (const auto& pf : host.pfs)
+    if (matches(nic.select, pf)) out.push_back(pf);
+  if (out.empty())
+    return fail(Errc::not_found, fmt::format("{}: {} matches no SR-IOV PF of this host",
+                                             nic.pos.str(), nic.select.str()));
+  return out;
+}
+
+Result<NicSnapshot> read_nic_snapshot(const Sysfs& sysfs, const Inventory& inventory,
+                                      const Profile& profile, LinkBackend* link) {
+  NicSnapshot host;
+  host.pfs = inventory.pfs();
+  host.pci_drivers = list_pci_drivers(sysfs);
+  for (const auto& nic : profile.nics)
+    if (nic.select.pf) host.named.emplace(*nic.select.pf, inventory.find_pf(*nic.select.pf));
+  // The selected PFs' VFs; VF settings where an entry sets some on VFs that exist.
+  std::vector<std::string> files;
   for (const auto& nic : profile.nics) {
-    std::vector<PhysicalFunction> pfs;
-    if (nic.select.pf) {
-      auto pf = inventory.find_pf(*nic.select.pf);
-      if (!pf) {
-        planner.problems.push_back(fmt::format("{}: pf: {}", nic.pos.str(), pf.error().message));
-        continue;
+    auto pfs = select_pfs(host, nic);
+    if (!pfs) continue;  // the planner reports it
+    bool settings = std::any_of(nic.vfs.begin(), nic.vfs.end(),
+                                [](const VfEntry& e) { return !e.config.empty(); });
+    for (const auto& pf : *pfs) {
+      if (!host.views.count(pf.id)) {
+        HostView view;
+        view.pf = pf;
+        auto vfs = read_vfs(sysfs, pf);
+        if (!vfs) return tl::unexpected(vfs.error());
+        view.vfs = std::move(*vfs);
+        view.pci_drivers = host.pci_drivers;
+        for (const auto& vf : view.vfs)
+          files.insert(files.end(), vf.vfio.files.begin(), vf.vfio.files.end());
+        host.views.emplace(pf.id, std::move(view));
       }
-      pfs.push_back(*pf);
-    } else {
-      for (const auto& pf : inventory.pfs())
-        if (matches(nic.select, pf)) pfs.push_back(pf);
-      if (pfs.empty()) {
-        planner.problems.push_back(fmt::format("{}: {} matches no SR-IOV PF of this host",
-                                               nic.pos.str(), nic.select.str()));
-        continue;
-      }
+      if (settings && link && pf.num_vfs > 0 && !pf.netdevs.empty() && !host.settings.count(pf.id))
+        host.settings.emplace(pf.id, link->read(pf.netdevs.front()));
     }
-    planner.entry(nic, pfs);
+  }
+  // One /proc scan for every selected PF's VFs: each view keeps the holders of its own VFs.
+  auto holders = VfioHolders::scan_if_any(sysfs, files);
+  for (auto& [id, view] : host.views)
+    for (const auto& vf : view.vfs)
+      for (const auto& h : holders.of(vf.vfio)) view.holders.push_back(h);
+  return host;
+}
+
+ProfileDraft draft_nics_plan(const NicSnapshot& host, const Profile& profile,
+                             const ProfileRequest& request) {
+  ProfilePlanner planner(host, request);
+  for (const auto& nic : profile.nics) {
+    auto pfs = select_pfs(host, nic);
+    if (!pfs) {
+      planner.problems.push_back(pfs.error().message);
+      continue;
+    }
+    planner.entry(nic, *pfs);
   }
   return {std::move(planner.plan), std::move(planner.problems), std::move(planner.refusals)};
 }
@@ -245,10 +290,10 @@ Result<Plan> finish_profile_plan(std::vector<ProfileDraft> parts, const Profile&
   return plan;
 }
 
-Result<Plan> plan_profile(const Sysfs& sysfs, const Inventory& inventory, const Profile& profile,
-                          LinkBackend* link, const ProfileRequest& request) {
+Result<Plan> plan_profile(const NicSnapshot& host, const Profile& profile,
+                          const ProfileRequest& request) {
   std::vector<ProfileDraft> parts;
-  parts.push_back(draft_nics_plan(sysfs, inventory, profile, link, request));
+  parts.push_back(draft_nics_plan(host, profile, request));
   return finish_profile_plan(std::move(parts), profile);
 }
 

@@ -142,7 +142,9 @@ TEST_CASE("profiles refuse to destroy or rebind VFs held by group or cdev", "[ho
                      "  - pf: ens1f0\n    num-vfs: 4\n    vfs: [{id: 0, driver: iavf}]\n";
   auto profile = parse_profile(text, "p.yaml");
   REQUIRE(profile);
-  auto plan = plan_profile(sysfs, *inv, *profile, nullptr, {true});
+  auto host = read_nic_snapshot(sysfs, *inv, *profile, nullptr);
+  REQUIRE(host);
+  auto plan = plan_profile(*host, *profile, {true});
   REQUIRE_FALSE(plan);
   CHECK(plan.error().code == Errc::refused);
   CHECK_THAT(plan.error().message, Catch::Contains("would destroy VFs that a process holds open (" +

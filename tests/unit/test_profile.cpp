@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
+#include "mdev/host_profile.hpp"
 #include "mdev/steps/mdev_steps.hpp"
 #include "tools/writing.hpp"
 #include "mdev/profile.hpp"
@@ -30,7 +31,10 @@ Result<Plan> plan_on(const std::string& host, const std::string& text, bool allo
   Sysfs sysfs(test::fixture(host));
   auto inv = Inventory::scan(sysfs, false);
   if (!inv) FAIL(inv.error().message);
-  return plan_profile(sysfs, *inv, parse(text), nullptr, {allow});
+  auto profile = parse(text);
+  auto snapshot = read_nic_snapshot(sysfs, *inv, profile, nullptr);
+  if (!snapshot) FAIL(snapshot.error().message);
+  return plan_profile(*snapshot, profile, {allow});
 }
 
 std::vector<std::string> writes(const Plan& plan) {
@@ -381,18 +385,13 @@ TEST_CASE("every example profile parses and plans on the fixture host it names",
     Sysfs sysfs(test::fixture(m[1]));
     auto inv = Inventory::scan(sysfs, false);
     REQUIRE(inv);
-    // As sriovctl plans it: the nics, then the gpus.
-    std::vector<ProfileDraft> parts;
-    parts.push_back(draft_nics_plan(sysfs, *inv, *profile, nullptr, {true}));
-    if (!profile->gpus.empty()) {
-      auto view = mdev::read_gpu_host_view(sysfs);
-      REQUIRE(view);
-      parts.push_back(mdev::draft_gpus_plan(
-          *view, *profile,
-          {true, [] { return Uuid::random().map([](const Uuid& u) { return u.str(); }); }}));
-      ++with_gpus;
-    }
-    auto plan = finish_profile_plan(std::move(parts), *profile);
+    // As sriovctl plans it: one snapshot, the nics and the gpus in one call.
+    auto host = mdev::read_host_snapshot(sysfs, *inv, *profile, nullptr);
+    REQUIRE(host);
+    if (host->gpus) ++with_gpus;
+    auto plan = mdev::plan_host_profile(
+        *host, *profile,
+        {true, [] { return Uuid::random().map([](const Uuid& u) { return u.str(); }); }});
     if (!plan) FAIL(plan.error().message);
     CHECK(!plan->empty());
   }
@@ -481,4 +480,56 @@ TEST_CASE("the journal round-trips every step and recovery undoes the started on
   // Steps 0-1 completed and step 2 may have been half-way: those three, in reverse.
   CHECK(runner.undone == std::vector<std::string>{"bind", "set-numvfs", "set-autoprobe"});
   CHECK_FALSE(Journal::find(sysfs, tools::step_kinds())->has_value());
+}
+
+TEST_CASE("the nics planner is a pure function of a snapshot built in memory", "[profile]") {
+  // One PF with 4 VFs on iavf, VF settings as the kernel reported them; no tree, no kernel.
+  NicSnapshot host;
+  PhysicalFunction pf;
+  pf.id = "0000:3b:00.0";
+  pf.address = PciAddress::parse(pf.id).value();
+  pf.device_path = "/sys/devices/pci0000:3a/0000:3a:00.0/0000:3b:00.0";
+  pf.driver = "i40e";
+  pf.netdevs = {"ens1f0"};
+  pf.total_vfs = 64;
+  pf.num_vfs = 4;
+  pf.vf_offset = 16;
+  pf.vf_stride = 1;
+  HostView view;
+  view.pf = pf;
+  VfDump dump;
+  dump.num_vf = 4;
+  for (unsigned i = 0; i < 4; ++i) {
+    VirtualFunction vf;
+    vf.index = i;
+    vf.address = pf.vf_address(i);
+    vf.driver = "iavf";
+    view.vfs.push_back(vf);
+    dump.vfs.push_back({i, VfSettings{}});
+  }
+  host.pfs = {pf};
+  host.named.emplace("ens1f0", pf);
+  host.pci_drivers = {"i40e", "iavf", "vfio-pci"};
+  view.pci_drivers = host.pci_drivers;
+  host.views.emplace(pf.id, view);
+  host.settings.emplace(pf.id, dump);
+
+  auto profile = parse("version: 1\nnics:\n  - pf: ens1f0\n    num-vfs: 4\n    vfs:\n"
+                       "      - {id: 0-1, vlan-id: 10}\n      - {id: 2-3, driver: vfio-pci}\n");
+  auto plan = plan_profile(host, profile, {true});
+  REQUIRE(plan);
+  std::vector<std::string> actions;
+  for (const auto& s : plan->steps) actions.push_back(s.action() + " " + s.target());
+  CHECK(actions == std::vector<std::string>{"set-vf 0000:3b:00.0 (ens1f0)", "bind 0000:3b:02.2",
+                                            "bind 0000:3b:02.3"});
+  CHECK(plan->steps[0].get<SetVfSettings>().changes.size() == 2);  // compared with the dump
+
+  // VF 3 held by a VM through its iommufd cdev: refused, the holder named.
+  host.views.at(pf.id).vfs[3].vfio = {true, {"/dev/vfio/devices/vfio3"}};
+  host.views.at(pf.id).holders = {{77, "qemu-system-x86", "/dev/vfio/devices/vfio3"}};
+  auto held = plan_profile(host, profile, {true});
+  REQUIRE_FALSE(held);
+  CHECK_THAT(held.error().message,
+             Catch::Contains("VF 3 would move off iavf, but pid 77 (qemu-system-x86) holds "
+                             "/dev/vfio/devices/vfio3"));
 }

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cli.hpp"
+#include "mdev/host_profile.hpp"
 #include "mdev/profile.hpp"
 #include "sriov/inventory.hpp"
 #include "sriov/link_backend.hpp"
@@ -58,22 +59,6 @@ sriov::Result<std::string> fresh_uuid() {
   return u->str();
 }
 
-// One plan for the whole profile: the NIC steps, then the GPU steps (read only when the
-// profile has gpus entries).
-sriov::Result<sriov::Plan> plan_profile(Context& ctx, const sriov::Profile& profile,
-                                        const sriov::Inventory& inventory, sriov::LinkBackend* link,
-                                        bool allow_disruption) {
-  std::vector<sriov::ProfileDraft> parts;
-  parts.push_back(sriov::draft_nics_plan(ctx.sysfs, inventory, profile, link, {allow_disruption}));
-  if (!profile.gpus.empty()) {
-    auto view = mdev::read_gpu_host_view(ctx.sysfs);
-    if (!view) return tl::unexpected(view.error());
-    for (const auto& w : view->warnings) ctx.out.warn(w);
-    parts.push_back(mdev::draft_gpus_plan(*view, profile, {allow_disruption, fresh_uuid}));
-  }
-  return sriov::finish_profile_plan(std::move(parts), profile);
-}
-
 int run_apply(Context& ctx, const ApplyArgs& args, bool plan_only) {
   auto profile = sriov::load_profile(args.profile);
   if (!profile) return ctx.out.error(profile.error());
@@ -90,9 +75,12 @@ int run_apply(Context& ctx, const ApplyArgs& args, bool plan_only) {
     if (!l) return ctx.out.error(l.error());
     link = *l;
   }
+  auto host = mdev::read_host_snapshot(ctx.sysfs, *loaded.inventory, *profile, link);
+  if (!host) return ctx.out.error(host.error());
+  if (host->gpus)
+    for (const auto& w : host->gpus->warnings) ctx.out.warn(w);
   // plan shows every step with what it disrupts; apply refuses disruption unless allowed.
-  auto plan = plan_profile(ctx, *profile, *loaded.inventory, link,
-                           plan_only || args.allow_disruption);
+  auto plan = mdev::plan_host_profile(*host, *profile, {plan_only || args.allow_disruption, fresh_uuid});
   return run_plan(ctx, plan_only ? "plan" : "apply", std::move(plan), dry_run);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Planners for the VF lifecycle: pure functions of (request, host state) -> Plan or refusal.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -79,23 +80,45 @@ struct ProfileDraft {
   std::vector<std::string> problems, refusals;
 };
 
-// The nics part: the steps that make the host's PFs match the profile, grouped by PF in
-// profile order: VF count and autoprobe, then VF settings (before any driver sees the VF),
-// then drivers. Problems that need the host (unknown PF, num-vfs above sriov_totalvfs,
-// missing driver, one PF in two entries) are file:line:col errors; disruptive steps without
-// allow_disruption are refused. link reads the settings of VFs that exist (nullptr: compared
-// when the steps run).
-ProfileDraft draft_nics_plan(const Sysfs& sysfs, const Inventory& inventory, const Profile& profile,
-                             LinkBackend* link, const ProfileRequest& request);
+// What a profile's nics are planned from, read once (under the host lock for apply): every
+// SR-IOV PF, and for each PF an entry selects its VFs, their drivers and VFIO access, who
+// holds them (one /proc scan for all), and their VF settings over rtnetlink.
+struct NicSnapshot {
+  std::vector<PhysicalFunction> pfs;     // every SR-IOV PF (the inventory's)
+  // An entry's pf: as written -> the PF it names, or why it names none.
+  std::map<std::string, Result<PhysicalFunction>> named;
+  std::map<std::string, HostView> views;  // PF id -> its VFs and holders (selected PFs)
+  // PF id -> its VF settings, read when an entry sets some on a PF that has VFs and a link
+  // backend was given (absent: compared when the steps run); the error if the read failed.
+  std::map<std::string, Result<VfDump>> settings;
+  std::vector<std::string> pci_drivers;  // names under /sys/bus/pci/drivers
+};
+
+// link: reads the VF settings (nullptr: none are read; the steps compare when they run).
+Result<NicSnapshot> read_nic_snapshot(const Sysfs& sysfs, const Inventory& inventory,
+                                      const Profile& profile, LinkBackend* link);
+
+// The PFs a profile entry selects (by pf:, or by match: among every SR-IOV PF), or the
+// file:line:col problem why none.
+Result<std::vector<PhysicalFunction>> select_pfs(const NicSnapshot& host, const NicEntry& nic);
+
+// The nics part, a pure function of (profile, snapshot): the steps that make the host's PFs
+// match the profile, grouped by PF in profile order: VF count and autoprobe, then VF
+// settings (before any driver sees the VF), then drivers. Problems that need the host
+// (unknown PF, num-vfs above sriov_totalvfs, missing driver, one PF in two entries) are
+// file:line:col errors; disruptive steps without allow_disruption are refused.
+ProfileDraft draft_nics_plan(const NicSnapshot& host, const Profile& profile,
+                             const ProfileRequest& request);
 
 // Joins the parts, in order, into one plan: problems first (Errc::invalid_input, every one of
 // every part), else refusals (Errc::refused, every one), else the steps of all parts with the
 // summary "apply <files>".
 Result<Plan> finish_profile_plan(std::vector<ProfileDraft> parts, const Profile& profile);
 
-// draft_nics_plan + finish_profile_plan: the plan of a profile's nics.
-Result<Plan> plan_profile(const Sysfs& sysfs, const Inventory& inventory, const Profile& profile,
-                          LinkBackend* link, const ProfileRequest& request);
+// draft_nics_plan + finish_profile_plan: the plan of a profile's nics (libmdev's
+// plan_host_profile plans nics and gpus together; that is what sriovctl runs).
+Result<Plan> plan_profile(const NicSnapshot& host, const Profile& profile,
+                          const ProfileRequest& request);
 
 // Whether a profile entry's match (vendor-id, device-id, driver) selects this PF.
 bool matches(const PfSelector& selector, const PhysicalFunction& pf);

@@ -1,0 +1,29 @@
+#include "mdev/host_profile.hpp"
+
+namespace mdev {
+
+sriov::Result<HostSnapshot> read_host_snapshot(const sriov::Sysfs& sysfs,
+                                               const sriov::Inventory& inventory,
+                                               const sriov::Profile& profile,
+                                               sriov::LinkBackend* link) {
+  HostSnapshot host;
+  auto nics = sriov::read_nic_snapshot(sysfs, inventory, profile, link);
+  if (!nics) return tl::unexpected(nics.error());
+  host.nics = std::move(*nics);
+  if (!profile.gpus.empty()) {
+    auto gpus = read_gpu_host_view(sysfs);
+    if (!gpus) return tl::unexpected(gpus.error());
+    host.gpus = std::move(*gpus);
+  }
+  return host;
+}
+
+sriov::Result<sriov::Plan> plan_host_profile(const HostSnapshot& host, const sriov::Profile& profile,
+                                             const GpuProfileRequest& request) {
+  std::vector<sriov::ProfileDraft> parts;
+  parts.push_back(sriov::draft_nics_plan(host.nics, profile, {request.allow_disruption}));
+  if (host.gpus) parts.push_back(draft_gpus_plan(*host.gpus, profile, request));
+  return sriov::finish_profile_plan(std::move(parts), profile);
+}
+
+}  // namespace mdev
