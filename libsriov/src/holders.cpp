@@ -14,10 +14,10 @@ VfioAccess read_vfio_access(const Sysfs& sysfs, const std::string& device_path) 
   auto group = sysfs.link_name(device_path + "/iommu_group");
   bool group_file = group && sysfs.exists("/dev/vfio/" + *group);
   if (group_file) access.files.push_back("/dev/vfio/" + *group);
-  // mdev devices have no driver link in some trees; a PCI device without a driver is never
-  // VFIO's, and skipping its vfio-dev listing keeps a scan of 256 unbound VFs cheap.
-  bool bound = sysfs.exists(device_path + "/driver") || sysfs.exists(device_path + "/mdev_type");
-  if (!bound) return access;
+  // A device without a driver is never VFIO's (mediated devices are bound to their parent's
+  // driver from creation), and skipping its vfio-dev listing keeps a scan of 256 unbound
+  // VFs cheap.
+  if (!sysfs.exists(device_path + "/driver")) return access;
   for (const auto& name : sysfs.list(device_path + "/vfio-dev")) {
     access.files.push_back("/dev/vfio/devices/" + name);
     access.managed = true;

@@ -43,10 +43,8 @@ Result<HostLock> HostLock::acquire(const Sysfs& sysfs, std::chrono::milliseconds
       ::close(fd);
       return fail(Errc::timeout,
                   fmt::format("another command holds the host lock {} ({}); waited {:g} s. It "
-                              "serialises every command that writes (sriovctl apply, set, create, "
-                              "destroy, bind, unbind, recover; vgpuctl create, remove, define, "
-                              "undefine, start, stop): wait for it to finish or raise "
-                              "--lock-timeout",
+                              "serialises every command of both tools that writes: wait for it "
+                              "to finish or raise --lock-timeout",
                               host_path, holder, static_cast<double>(timeout.count()) / 1000),
                   host_path);
     }

@@ -221,15 +221,15 @@ Result<std::vector<PhysicalFunction>> select_pfs(const NicSnapshot& host, const 
 }
 
 Result<NicSnapshot> read_nic_snapshot(const Sysfs& sysfs, const Inventory& inventory,
-                                      const Profile& profile, LinkBackend* link) {
+                                      const std::vector<NicEntry>& nics, LinkBackend* link) {
   NicSnapshot host;
   host.pfs = inventory.pfs();
   host.pci_drivers = list_pci_drivers(sysfs);
-  for (const auto& nic : profile.nics)
+  for (const auto& nic : nics)
     if (nic.select.pf) host.named.emplace(*nic.select.pf, inventory.find_pf(*nic.select.pf));
   // The selected PFs' VFs; VF settings where an entry sets some on VFs that exist.
   std::vector<std::string> files;
-  for (const auto& nic : profile.nics) {
+  for (const auto& nic : nics) {
     auto pfs = select_pfs(host, nic);
     if (!pfs) continue;  // the planner reports it
     bool settings = std::any_of(nic.vfs.begin(), nic.vfs.end(),
@@ -258,10 +258,10 @@ Result<NicSnapshot> read_nic_snapshot(const Sysfs& sysfs, const Inventory& inven
   return host;
 }
 
-ProfileDraft draft_nics_plan(const NicSnapshot& host, const Profile& profile,
+ProfileDraft draft_nics_plan(const NicSnapshot& host, const std::vector<NicEntry>& nics,
                              const ProfileRequest& request) {
   ProfilePlanner planner(host, request);
-  for (const auto& nic : profile.nics) {
+  for (const auto& nic : nics) {
     auto pfs = select_pfs(host, nic);
     if (!pfs) {
       planner.problems.push_back(pfs.error().message);
@@ -272,7 +272,8 @@ ProfileDraft draft_nics_plan(const NicSnapshot& host, const Profile& profile,
   return {std::move(planner.plan), std::move(planner.problems), std::move(planner.refusals)};
 }
 
-Result<Plan> finish_profile_plan(std::vector<ProfileDraft> parts, const Profile& profile) {
+Result<Plan> finish_profile_plan(std::vector<ProfileDraft> parts,
+                                 const std::vector<std::string>& files) {
   std::vector<std::string> problems, refusals;
   Plan plan;
   for (auto& part : parts) {
@@ -286,15 +287,15 @@ Result<Plan> finish_profile_plan(std::vector<ProfileDraft> parts, const Profile&
     return fail(Errc::refused,
                 fmt::format("refusing to apply: {} disruptive change{}:\n{}", refusals.size(),
                             refusals.size() == 1 ? "" : "s", fmt::join(refusals, "\n")));
-  plan.summary = fmt::format("apply {}", fmt::join(profile.files, ", "));
+  plan.summary = fmt::format("apply {}", fmt::join(files, ", "));
   return plan;
 }
 
-Result<Plan> plan_profile(const NicSnapshot& host, const Profile& profile,
-                          const ProfileRequest& request) {
+Result<Plan> plan_profile(const NicSnapshot& host, const std::vector<NicEntry>& nics,
+                          const std::vector<std::string>& files, const ProfileRequest& request) {
   std::vector<ProfileDraft> parts;
-  parts.push_back(draft_nics_plan(host, profile, request));
-  return finish_profile_plan(std::move(parts), profile);
+  parts.push_back(draft_nics_plan(host, nics, request));
+  return finish_profile_plan(std::move(parts), files);
 }
 
 }  // namespace sriov

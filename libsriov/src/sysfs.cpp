@@ -117,7 +117,7 @@ Result<std::string> Sysfs::resolve(std::string_view host_path) const {
   if (live_) {
     // The kernel resolves it: open O_PATH and read /proc/self/fd/N, three system calls where
     // fs::canonical makes an lstat per component and a readlink per link (~15 for a sysfs
-    // device path; reading 256 mdevs took 10 k of them). Any failure: the portable way below.
+    // device path; reading 256 devices took 10 k of them). Any failure: the portable way below.
     int fd = ::open(r->c_str(), O_PATH | O_CLOEXEC);
     if (fd >= 0) {
       char buf[4096];

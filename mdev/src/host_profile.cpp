@@ -4,10 +4,10 @@ namespace mdev {
 
 sriov::Result<HostSnapshot> read_host_snapshot(const sriov::Sysfs& sysfs,
                                                const sriov::Inventory& inventory,
-                                               const sriov::Profile& profile,
+                                               const Profile& profile,
                                                sriov::LinkBackend* link) {
   HostSnapshot host;
-  auto nics = sriov::read_nic_snapshot(sysfs, inventory, profile, link);
+  auto nics = sriov::read_nic_snapshot(sysfs, inventory, profile.nics, link);
   if (!nics) return tl::unexpected(nics.error());
   host.nics = std::move(*nics);
   if (!profile.gpus.empty()) {
@@ -18,12 +18,12 @@ sriov::Result<HostSnapshot> read_host_snapshot(const sriov::Sysfs& sysfs,
   return host;
 }
 
-sriov::Result<sriov::Plan> plan_host_profile(const HostSnapshot& host, const sriov::Profile& profile,
+sriov::Result<sriov::Plan> plan_host_profile(const HostSnapshot& host, const Profile& profile,
                                              const GpuProfileRequest& request) {
   std::vector<sriov::ProfileDraft> parts;
-  parts.push_back(sriov::draft_nics_plan(host.nics, profile, {request.allow_disruption}));
+  parts.push_back(sriov::draft_nics_plan(host.nics, profile.nics, {request.allow_disruption}));
   if (host.gpus) parts.push_back(draft_gpus_plan(*host.gpus, profile, request));
-  return sriov::finish_profile_plan(std::move(parts), profile);
+  return sriov::finish_profile_plan(std::move(parts), profile.files);
 }
 
 }  // namespace mdev

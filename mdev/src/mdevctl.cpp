@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "sriov/uuid.hpp"
+#include "mdev/uuid.hpp"
 
 namespace mdev {
 
@@ -72,7 +72,7 @@ std::vector<Definition> read_definitions(const sriov::Sysfs& sysfs,
     std::string dir = join_path(kMdevctlDir, parent);
     if (parent == "scripts.d" || !sysfs.is_dir(dir)) continue;
     for (const auto& name : sysfs.list(dir)) {
-      if (!sriov::Uuid::parse(name)) continue;
+      if (!mdev::Uuid::parse(name)) continue;
       std::string path = join_path(dir, name);
       auto text = sysfs.read(path);
       if (!text) {

@@ -8,7 +8,7 @@
 #include <set>
 
 #include "mdev/size.hpp"
-#include "sriov/uuid.hpp"
+#include "mdev/uuid.hpp"
 
 namespace mdev {
 
@@ -351,7 +351,7 @@ sriov::Error held_refusal(const Gpu& gpu, const VgpuInstance& inst) {
 
 // UUIDs in canonical (lower-case) form; anything else (a VF address) as given, canonical.
 std::string canonical_id(const std::string& id) {
-  if (auto u = sriov::Uuid::parse(id)) return u->str();
+  if (auto u = mdev::Uuid::parse(id)) return u->str();
   if (sriov::PciAddress::looks_like(id))
     if (auto a = sriov::PciAddress::parse(id)) return a->str();
   return id;
@@ -381,8 +381,8 @@ sriov::Result<sriov::Plan> plan_remove(const VgpuHost& host, const std::vector<s
                                              stray->type_path.value_or(""), id});
       continue;
     }
-    if (!sriov::Uuid::parse(raw) && !sriov::PciAddress::looks_like(raw))
-      return tl::unexpected(sriov::Uuid::parse(raw).error());
+    if (!mdev::Uuid::parse(raw) && !sriov::PciAddress::looks_like(raw))
+      return tl::unexpected(mdev::Uuid::parse(raw).error());
     return fail(Errc::not_found,
                 fmt::format("no vGPU instance {} (give a UUID or, for NVIDIA SR-IOV vGPUs, the VF "
                             "address; see 'vgpuctl list')",

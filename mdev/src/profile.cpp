@@ -12,11 +12,10 @@
 #include <set>
 
 #include "mdev/planner.hpp"
-#include "sriov/size.hpp"
+#include "mdev/size.hpp"
 
 namespace mdev {
 
-using sriov::GpuEntry;
 
 sriov::Result<GpuHostView> read_gpu_host_view(const sriov::Sysfs& sysfs) {
   auto host = scan_vgpu_host(sysfs);
@@ -27,7 +26,7 @@ sriov::Result<GpuHostView> read_gpu_host_view(const sriov::Sysfs& sysfs) {
   return view;
 }
 
-std::vector<const Gpu*> select_gpus(const VgpuHost& host, const sriov::GpuSelector& s) {
+std::vector<const Gpu*> select_gpus(const VgpuHost& host, const GpuSelector& s) {
   std::vector<const Gpu*> out;
   if (s.gpu) {
     auto target = find_target(host, *s.gpu);
@@ -44,7 +43,7 @@ std::vector<const Gpu*> select_gpus(const VgpuHost& host, const sriov::GpuSelect
   return out;
 }
 
-bool profile_gpus_present(const VgpuHost& host, const sriov::Profile& profile) {
+bool profile_gpus_present(const VgpuHost& host, const Profile& profile) {
   return std::all_of(profile.gpus.begin(), profile.gpus.end(),
                      [&](const GpuEntry& e) { return !select_gpus(host, e.select).empty(); });
 }
@@ -180,9 +179,9 @@ const VgpuType* GpuPlanner::resolve_type(const GpuEntry& e, const Gpu& g) {
   }
   problem(e.type_pos,
           fmt::format("framebuffer {}: no type of GPU {} has that much ({})",
-                      sriov::format_size(*e.framebuffer), g.id,
+                      mdev::format_size(*e.framebuffer), g.id,
                       largest ? fmt::format("the largest is {} with {}", label(*largest),
-                                            sriov::format_size(*largest->framebuffer))
+                                            mdev::format_size(*largest->framebuffer))
                               : std::string("no type reports its framebuffer size")));
   return nullptr;
 }
@@ -210,10 +209,10 @@ void GpuPlanner::add_want(const GpuEntry& e, const Gpu& g, const VgpuType& t) {
   }
   it->wants.push_back({&e, &t, 0});
   if (e.framebuffer) {
-    std::string size = sriov::format_size(*t.framebuffer);
+    std::string size = mdev::format_size(*t.framebuffer);
     draft.plan.notes.push_back(
         fmt::format("{}: framebuffer {}: {} is the smallest type with at least that much", g.id,
-                    sriov::format_size(*e.framebuffer),
+                    mdev::format_size(*e.framebuffer),
                     t.name == t.id ? fmt::format("{} ({})", t.id, size)
                                    : fmt::format("{} ({}, {})", t.name, t.id, size)));
   }
@@ -535,7 +534,7 @@ void GpuPlanner::plan_all() {
 
 }  // namespace
 
-sriov::ProfileDraft draft_gpus_plan(const GpuHostView& view, const sriov::Profile& profile,
+sriov::ProfileDraft draft_gpus_plan(const GpuHostView& view, const Profile& profile,
                                     const GpuProfileRequest& request) {
   GpuPlanner planner(view, request);
   for (const auto& e : profile.gpus) planner.entry(e);

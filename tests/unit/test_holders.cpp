@@ -14,9 +14,12 @@
 #include "sriov/holders.hpp"
 #include "sriov/inventory.hpp"
 #include "sriov/planner.hpp"
-#include "sriov/profile.hpp"
+#include "mdev/profile_file.hpp"
 
 using namespace sriov;
+using mdev::load_profile;
+using mdev::parse_profile;
+using mdev::Profile;
 
 namespace {
 
@@ -142,9 +145,9 @@ TEST_CASE("profiles refuse to destroy or rebind VFs held by group or cdev", "[ho
                      "  - pf: ens1f0\n    num-vfs: 4\n    vfs: [{id: 0, driver: iavf}]\n";
   auto profile = parse_profile(text, "p.yaml");
   REQUIRE(profile);
-  auto host = read_nic_snapshot(sysfs, *inv, *profile, nullptr);
+  auto host = read_nic_snapshot(sysfs, *inv, profile->nics, nullptr);
   REQUIRE(host);
-  auto plan = plan_profile(*host, *profile, {true});
+  auto plan = plan_profile(*host, profile->nics, profile->files, {true});
   REQUIRE_FALSE(plan);
   CHECK(plan.error().code == Errc::refused);
   CHECK_THAT(plan.error().message, Catch::Contains("would destroy VFs that a process holds open (" +

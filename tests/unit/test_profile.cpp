@@ -12,11 +12,17 @@
 #include "sriov/host_lock.hpp"
 #include "sriov/journal.hpp"
 #include "sriov/planner.hpp"
-#include "sriov/profile.hpp"
-#include "sriov/size.hpp"
-#include "sriov/uuid.hpp"
+#include "mdev/profile_file.hpp"
+#include "mdev/size.hpp"
+#include "mdev/uuid.hpp"
 
 using namespace sriov;
+using mdev::load_profile;
+using mdev::parse_profile;
+using mdev::Profile;
+using mdev::kGiB;
+using mdev::kMiB;
+using mdev::Uuid;
 namespace fs = std::filesystem;
 
 namespace {
@@ -32,9 +38,9 @@ Result<Plan> plan_on(const std::string& host, const std::string& text, bool allo
   auto inv = Inventory::scan(sysfs, false);
   if (!inv) FAIL(inv.error().message);
   auto profile = parse(text);
-  auto snapshot = read_nic_snapshot(sysfs, *inv, profile, nullptr);
+  auto snapshot = read_nic_snapshot(sysfs, *inv, profile.nics, nullptr);
   if (!snapshot) FAIL(snapshot.error().message);
-  return plan_profile(*snapshot, profile, {allow});
+  return plan_profile(*snapshot, profile.nics, profile.files, {allow});
 }
 
 std::vector<std::string> writes(const Plan& plan) {
@@ -516,7 +522,7 @@ TEST_CASE("the nics planner is a pure function of a snapshot built in memory", "
 
   auto profile = parse("version: 1\nnics:\n  - pf: ens1f0\n    num-vfs: 4\n    vfs:\n"
                        "      - {id: 0-1, vlan-id: 10}\n      - {id: 2-3, driver: vfio-pci}\n");
-  auto plan = plan_profile(host, profile, {true});
+  auto plan = plan_profile(host, profile.nics, profile.files, {true});
   REQUIRE(plan);
   std::vector<std::string> actions;
   for (const auto& s : plan->steps) actions.push_back(s.action() + " " + s.target());
@@ -527,7 +533,7 @@ TEST_CASE("the nics planner is a pure function of a snapshot built in memory", "
   // VF 3 held by a VM through its iommufd cdev: refused, the holder named.
   host.views.at(pf.id).vfs[3].vfio = {true, {"/dev/vfio/devices/vfio3"}};
   host.views.at(pf.id).holders = {{77, "qemu-system-x86", "/dev/vfio/devices/vfio3"}};
-  auto held = plan_profile(host, profile, {true});
+  auto held = plan_profile(host, profile.nics, profile.files, {true});
   REQUIRE_FALSE(held);
   CHECK_THAT(held.error().message,
              Catch::Contains("VF 3 would move off iavf, but pid 77 (qemu-system-x86) holds "

@@ -11,8 +11,8 @@
 #include "sriov/inventory.hpp"
 #include "sriov/link_backend.hpp"
 #include "sriov/planner.hpp"
-#include "sriov/profile.hpp"
-#include "sriov/uuid.hpp"
+#include "mdev/profile_file.hpp"
+#include "mdev/uuid.hpp"
 #include "sriov/wait.hpp"
 
 namespace sriovctl {
@@ -27,7 +27,7 @@ struct ApplyArgs {
 
 // PFs and GPUs whose driver appears late (module loaded by udev after this runs at boot): wait
 // until every PF and GPU the profile names or matches is there, or the time is up.
-void wait_for_devices(Context& ctx, const sriov::Profile& profile, double seconds) {
+void wait_for_devices(Context& ctx, const mdev::Profile& profile, double seconds) {
   auto all_present = [&] {
     auto inv = sriov::Inventory::scan(ctx.sysfs, false);
     if (!inv) return false;
@@ -54,13 +54,13 @@ void wait_for_devices(Context& ctx, const sriov::Profile& profile, double second
 }
 
 sriov::Result<std::string> fresh_uuid() {
-  auto u = sriov::Uuid::random();
+  auto u = mdev::Uuid::random();
   if (!u) return tl::unexpected(u.error());
   return u->str();
 }
 
 int run_apply(Context& ctx, const ApplyArgs& args, bool plan_only) {
-  auto profile = sriov::load_profile(args.profile);
+  auto profile = mdev::load_profile(args.profile);
   if (!profile) return ctx.out.error(profile.error());
   bool dry_run = plan_only || args.dry_run;
   if (!dry_run)

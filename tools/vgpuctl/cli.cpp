@@ -5,7 +5,7 @@
 #include <chrono>
 #include <ostream>
 
-#include "sriov/uuid.hpp"
+#include "mdev/uuid.hpp"
 #include "sriov/wait.hpp"
 #include "tools/writing.hpp"
 
@@ -52,7 +52,7 @@ sriov::Result<mdev::VgpuHost> host_with_target(Context& ctx, const std::string& 
 sriov::Result<std::vector<std::string>> parse_uuids(const std::vector<std::string>& texts) {
   std::vector<std::string> out;
   for (const auto& t : texts) {
-    auto u = sriov::Uuid::parse(t);
+    auto u = mdev::Uuid::parse(t);
     if (!u) return tl::unexpected(u.error());
     out.push_back(u->str());
   }
@@ -60,7 +60,7 @@ sriov::Result<std::vector<std::string>> parse_uuids(const std::vector<std::strin
 }
 
 sriov::Result<std::vector<std::string>> random_uuids(size_t n) {
-  auto uuids = sriov::Uuid::random(n);
+  auto uuids = mdev::Uuid::random(n);
   if (!uuids) return tl::unexpected(uuids.error());
   std::vector<std::string> out;
   out.reserve(n);

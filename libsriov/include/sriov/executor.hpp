@@ -65,7 +65,7 @@ class KernelRunner : public StepRunner, public StepContext {
   std::chrono::milliseconds settle_timeout() const override { return options_.settle_timeout; }
   Result<LinkBackend*> link() override;
   // Scanned once per runner at the first step that asks: the last check before unbinding a
-  // VF or removing a vGPU. A process that opens a device later in the run makes that write
+  // VF or removing a mediated device. A process that opens a device later in the run makes that write
   // block until the watchdog (--timeout), and the run is undone. Disabling VFs scans afresh.
   const VfioHolders& holders() override;
   void warn(std::string warning) override { warnings_.push_back(std::move(warning)); }

@@ -1,5 +1,5 @@
 #pragma once
-// The one "in use by a VM" rule, for VFs and vGPUs alike. A VM's QEMU (or any VFIO user)
+// The one "in use by a VM" rule, for every VFIO device (VFs, mediated devices) alike. A VM's QEMU (or any VFIO user)
 // holds a device through its VFIO group file /dev/vfio/<group> or, on kernels with VFIO
 // device cdevs (6.6+, iommufd), through /dev/vfio/devices/vfioN; destroying, unbinding or
 // removing a held device blocks in the kernel until the holder lets go. Whether a device is
@@ -25,7 +25,7 @@ struct Holder {
 
 // How a device is reached through VFIO.
 struct VfioAccess {
-  // A VFIO driver manages the device (vfio-pci, a variant driver, an mdev's vendor driver):
+  // A VFIO driver manages the device (vfio-pci, a variant driver, a mediated device's driver):
   // it has a vfio-dev/vfioN entry (kernels 6.1+), or, on older kernels, it is bound to a
   // driver and its group's /dev/vfio/<group> exists.
   bool managed = false;
@@ -34,7 +34,7 @@ struct VfioAccess {
   std::vector<std::string> files;
 };
 
-// device_path: a PCI device or an mdev directory. Reads the iommu_group link, one stat of
+// device_path: a PCI device or a mediated device's directory. Reads the iommu_group link, one stat of
 // the group file and, for a bound device, the vfio-dev/ directory.
 VfioAccess read_vfio_access(const Sysfs& sysfs, const std::string& device_path);
 

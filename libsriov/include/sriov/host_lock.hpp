@@ -1,7 +1,7 @@
 #pragma once
-// The host-wide lock that serialises every command that writes (sriovctl apply, set, create,
-// destroy, bind, unbind, recover; vgpuctl create, remove, define, undefine, start, stop): flock
-// on <root>/run/sriov/lock, whose contents name the holder.
+// The host-wide lock that serialises every command of both tools that writes (each verb that
+// changes the host, and recover): flock on <root>/run/sriov/lock, whose contents name the
+// holder.
 
 #include <chrono>
 #include <string>

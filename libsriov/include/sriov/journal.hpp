@@ -8,7 +8,7 @@
 // steps}, written whole before the first step (atomically: a temporary file renamed), then
 // one record appended per completed step: {"done":N,"index":I,"step":{...}} (the step again,
 // with what it observed). Appending keeps a step's cost independent of the plan's length (a
-// whole rewrite per step made 256 mdev creates twice as slow). A reader takes the header,
+// whole rewrite per step made a 256-step run twice as slow). A reader takes the header,
 // then each complete record in order; a torn last record (the writer killed inside write(2))
 // is ignored. Version 1 files (the header alone, "done" in it) read the same way.
 
@@ -47,7 +47,7 @@ class Journal {
   // The run ended (done, or failed and undone): nothing is left to recover.
   Status finish();
 
-  // kinds: every step kind a record may hold (sriov::nic_step_kinds() and libmdev's).
+  // kinds: every step kind a record may hold (nic_step_kinds() and the other libraries').
   static Result<std::optional<InterruptedRun>> find(const Sysfs& sysfs, const StepCodecs& kinds);
   static Status discard(const Sysfs& sysfs);
 

@@ -16,7 +16,7 @@ namespace sriov {
 
 inline std::string step_action(const Step& step) { return step.action(); }  // "bind", ...
 inline std::string step_target(const Step& step) { return step.target(); }  // PF, VF, UUID
-inline std::string step_group(const Step& step) { return step.group(); }    // PF or GPU
+inline std::string step_group(const Step& step) { return step.group(); }    // PF, device
 inline std::string describe(const Step& step) { return step.describe(); }
 // "destroys 4 VFs (2 bound to vfio-pci)" or ""
 inline std::string disruption(const Step& step) { return step.disruption(); }

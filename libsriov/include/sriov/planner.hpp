@@ -64,15 +64,15 @@ Status check_set_request(const PhysicalFunction& pf, const std::vector<unsigned>
 
 }  // namespace sriov
 
-#include "sriov/profile.hpp"
+#include "sriov/nic_profile.hpp"
 
 namespace sriov {
 
 struct ProfileRequest {
-  bool allow_disruption = false;  // destroying VFs or vGPUs, moving VFs off their driver
+  bool allow_disruption = false;  // destroying VFs, moving VFs off their driver
 };
 
-// One part of a profile's plan (its nics, or its gpus through libmdev's mdev/profile.hpp)
+// One part of a profile's plan (its nics here; other parts from the libraries built on this one)
 // before it is judged: the steps, the notes, the problems (file:line:col errors that need the
 // host) and the refusals (disruption not allowed, devices held open).
 struct ProfileDraft {
@@ -96,7 +96,7 @@ struct NicSnapshot {
 
 // link: reads the VF settings (nullptr: none are read; the steps compare when they run).
 Result<NicSnapshot> read_nic_snapshot(const Sysfs& sysfs, const Inventory& inventory,
-                                      const Profile& profile, LinkBackend* link);
+                                      const std::vector<NicEntry>& nics, LinkBackend* link);
 
 // The PFs a profile entry selects (by pf:, or by match: among every SR-IOV PF), or the
 // file:line:col problem why none.
@@ -107,18 +107,18 @@ Result<std::vector<PhysicalFunction>> select_pfs(const NicSnapshot& host, const 
 // settings (before any driver sees the VF), then drivers. Problems that need the host
 // (unknown PF, num-vfs above sriov_totalvfs, missing driver, one PF in two entries) are
 // file:line:col errors; disruptive steps without allow_disruption are refused.
-ProfileDraft draft_nics_plan(const NicSnapshot& host, const Profile& profile,
+ProfileDraft draft_nics_plan(const NicSnapshot& host, const std::vector<NicEntry>& nics,
                              const ProfileRequest& request);
 
 // Joins the parts, in order, into one plan: problems first (Errc::invalid_input, every one of
 // every part), else refusals (Errc::refused, every one), else the steps of all parts with the
 // summary "apply <files>".
-Result<Plan> finish_profile_plan(std::vector<ProfileDraft> parts, const Profile& profile);
+Result<Plan> finish_profile_plan(std::vector<ProfileDraft> parts,
+                                 const std::vector<std::string>& files);
 
-// draft_nics_plan + finish_profile_plan: the plan of a profile's nics (libmdev's
-// plan_host_profile plans nics and gpus together; that is what sriovctl runs).
-Result<Plan> plan_profile(const NicSnapshot& host, const Profile& profile,
-                          const ProfileRequest& request);
+// draft_nics_plan + finish_profile_plan: the plan of a profile's nics alone.
+Result<Plan> plan_profile(const NicSnapshot& host, const std::vector<NicEntry>& nics,
+                          const std::vector<std::string>& files, const ProfileRequest& request);
 
 // Whether a profile entry's match (vendor-id, device-id, driver) selects this PF.
 bool matches(const PfSelector& selector, const PhysicalFunction& pf);

@@ -3,8 +3,9 @@
 // the planner decided, what the step observed when it ran) plus a StepKind<T> specialization
 // in the kind's own file that knows everything else about it: how it is described, how
 // disruptive it is, the writes it performs, its last-moment checks, apply, undo and its
-// journal record. NIC kinds live in libsriov (sriov/steps/), vGPU kinds in libmdev
-// (mdev/steps/); each library lists its kinds once (step_codec.hpp) for the journal reader.
+// journal record. This library's kinds are the NIC ones (sriov/steps/); a library built on it
+// adds its own the same way. Each library lists its kinds once (step_codec.hpp) for the
+// journal reader.
 //
 // The executor runs a step through a StepContext: the kernel (KernelRunner), a recording
 // context for --dry-run (the same checks, the declared writes recorded, nothing written), or
@@ -67,7 +68,7 @@ class StepContext {
 //   static constexpr std::string_view type;     journal "type", e.g. "set-numvfs"
 //   static std::string action(const T&);         "bind" / "unbind"
 //   static std::string target(const T&);         PF, VF, UUID or file the step changes
-//   static std::string group(const T&);          the PF or GPU it belongs to (plan grouping)
+//   static std::string group(const T&);          the device it belongs to (plan grouping)
 //   static std::string describe(const T&);
 //   static std::string disruption(const T&);     "" when none
 //   static std::vector<Write> writes(const T&);

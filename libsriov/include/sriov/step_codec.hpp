@@ -1,7 +1,7 @@
 #pragma once
 // How the journal reads steps back: one decoder per step kind, listed once per library
-// (nic_step_kinds() here, mdev::mdev_step_kinds() in libmdev); the tools pass both lists to
-// Journal::find. Used by the kinds' own files; not part of the API a program needs.
+// (nic_step_kinds() here; a library built on this one lists its own); the tools pass every
+// list to Journal::find. Used by the kinds' own files; not part of the API a program needs.
 
 #include <nlohmann/json.hpp>
 

@@ -34,7 +34,7 @@ class Sysfs {
   // Resolves symlinks and returns the host path (without the root).
   Result<std::string> resolve(std::string_view host_path) const;
   // resolve() for a symlink whose directory is already resolved (no symlink on the way to
-  // it), such as /sys/bus/mdev/devices/UUID or DEVICE/mdev_type: on a live host one readlink
+  // it), such as /sys/bus/pci/devices/BDF or DEVICE/driver: on a live host one readlink
   // and the target joined to the directory (sysfs links name directories, never other links),
   // where resolve() walks the whole path. Anything else goes through resolve().
   Result<std::string> resolve_link(std::string_view host_path) const;
@@ -60,7 +60,7 @@ class Sysfs {
   Status write(std::string_view host_path, std::string_view value,
                std::chrono::milliseconds timeout) const;
 
-  // Regular configuration files (e.g. /etc/mdevctl.d/...): written whole through a temporary
+  // Regular configuration files (under /etc, say): written whole through a temporary
   // file and rename, so a reader never sees half a file; parent directories are created.
   Status write_file(std::string_view host_path, std::string_view content) const;
   Status remove_file(std::string_view host_path) const;

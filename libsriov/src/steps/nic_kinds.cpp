@@ -1,5 +1,5 @@
-// The NIC step kinds, listed once: the journal reads a record back through this list (with
-// libmdev's mdev_step_kinds()). A new kind is its own file plus a line here.
+// The NIC step kinds, listed once: the journal reads a record back through this list (and the
+// lists of the libraries built on this one). A new kind is its own file plus a line here.
 #include "sriov/plan.hpp"
 #include "sriov/step_codec.hpp"
 

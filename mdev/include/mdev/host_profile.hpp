@@ -10,7 +10,7 @@
 #include "sriov/inventory.hpp"
 #include "sriov/link_backend.hpp"
 #include "sriov/planner.hpp"
-#include "sriov/profile.hpp"
+#include "mdev/profile_file.hpp"
 
 namespace mdev {
 
@@ -22,12 +22,12 @@ struct HostSnapshot {
 // link: reads VF settings (nullptr: compared when the steps run).
 sriov::Result<HostSnapshot> read_host_snapshot(const sriov::Sysfs& sysfs,
                                                const sriov::Inventory& inventory,
-                                               const sriov::Profile& profile,
+                                               const Profile& profile,
                                                sriov::LinkBackend* link);
 
 // The nics steps, then the gpus steps; every problem of both parts at once, else every
 // refusal, else the plan "apply <files>". A pure function of (profile, snapshot).
-sriov::Result<sriov::Plan> plan_host_profile(const HostSnapshot& host, const sriov::Profile& profile,
+sriov::Result<sriov::Plan> plan_host_profile(const HostSnapshot& host, const Profile& profile,
                                              const GpuProfileRequest& request);
 
 }  // namespace mdev

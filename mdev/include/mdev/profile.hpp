@@ -1,6 +1,6 @@
 #pragma once
 // The gpus entries of a profile (sriov-profile(5)) planned against the vGPU model. libsriov
-// parses them into plain data (sriov::GpuEntry); this is where they meet the host: each entry
+// parses them into plain data (GpuEntry); this is where they meet the host: each entry
 // wants exactly `count` instances of one type on every GPU it selects. The planner is a pure
 // function of (profile, GpuHostView); its steps join the NIC steps in one plan that sriovctl's
 // executor runs (one lock, one journal, one rollback).
@@ -14,7 +14,7 @@
 #include "mdev/vgpu.hpp"
 #include "sriov/error.hpp"
 #include "sriov/planner.hpp"
-#include "sriov/profile.hpp"
+#include "mdev/profile_file.hpp"
 #include "sriov/sysfs.hpp"
 
 namespace mdev {
@@ -42,13 +42,13 @@ struct GpuProfileRequest {
 // enough room, start/uuids on a GPU without mdev, two entries that contradict each other,
 // UUIDs already in use elsewhere. Refusals: removals without allow_disruption, and removing an
 // instance a process holds open (always).
-sriov::ProfileDraft draft_gpus_plan(const GpuHostView& view, const sriov::Profile& profile,
+sriov::ProfileDraft draft_gpus_plan(const GpuHostView& view, const Profile& profile,
                                     const GpuProfileRequest& request);
 
 // The GPUs an entry's selector reaches (for --wait-for-devices): none when they are not
 // there (yet). GPUs that only list VFs (Intel xe) are not vGPU-capable and never selected.
-std::vector<const Gpu*> select_gpus(const VgpuHost& host, const sriov::GpuSelector& selector);
+std::vector<const Gpu*> select_gpus(const VgpuHost& host, const GpuSelector& selector);
 // Whether every gpus entry of the profile selects at least one GPU.
-bool profile_gpus_present(const VgpuHost& host, const sriov::Profile& profile);
+bool profile_gpus_present(const VgpuHost& host, const Profile& profile);
 
 }  // namespace mdev

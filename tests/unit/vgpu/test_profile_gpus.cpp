@@ -25,7 +25,7 @@ std::string fresh(unsigned n) { return fmt::format("00000000-0000-4000-8000-{:01
 
 sriov::Result<sriov::Plan> plan_at(const fs::path& root, const std::string& text,
                                    bool allow = false) {
-  auto profile = sriov::parse_profile(text, "p.yaml");
+  auto profile = mdev::parse_profile(text, "p.yaml");
   if (!profile) FAIL(profile.error().message);
   sriov::Sysfs sysfs(root);
   auto view = read_gpu_host_view(sysfs);
@@ -34,7 +34,7 @@ sriov::Result<sriov::Plan> plan_at(const fs::path& root, const std::string& text
   GpuProfileRequest request{allow, [&n]() -> sriov::Result<std::string> { return fresh(++n); }};
   std::vector<sriov::ProfileDraft> parts;
   parts.push_back(draft_gpus_plan(*view, *profile, request));
-  return sriov::finish_profile_plan(std::move(parts), *profile);
+  return sriov::finish_profile_plan(std::move(parts), profile->files);
 }
 
 sriov::Result<sriov::Plan> plan_on(const std::string& fixture, const std::string& text,
@@ -443,7 +443,7 @@ TEST_CASE("profile_gpus_present waits for every entry's GPU", "[profile][gpus]")
   sriov::Sysfs sysfs(test::fixture("gpu-t4"));
   auto host = scan_vgpu_host(sysfs);
   REQUIRE(host);
-  auto some = sriov::parse_profile(
+  auto some = mdev::parse_profile(
       "version: 1\ngpus:\n  - {gpu: af:00.0, type: x, count: 1}\n  - {gpu: mbochs, type: x, "
       "count: 1}\n",
       "p.yaml");

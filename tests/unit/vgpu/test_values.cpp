@@ -4,9 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include "mdev/size.hpp"
-#include "sriov/uuid.hpp"
+#include "mdev/uuid.hpp"
 
-using sriov::Uuid;
+using mdev::Uuid;
 
 TEST_CASE("Uuid parses 8-4-4-4-12 hex and prints lower case", "[uuid]") {
   auto u = Uuid::parse("C0FFEE00-7a3e-4d2b-9A51-2f6f3c3d1e01");

@@ -1,11 +1,15 @@
-#include "sriov/size.hpp"
+#include "mdev/size.hpp"
 
 #include <fmt/format.h>
 
 #include <cctype>
 #include <charconv>
 
-namespace sriov {
+namespace mdev {
+
+using sriov::Errc;
+using sriov::fail;
+using sriov::Result;
 
 Result<uint64_t> parse_size(std::string_view text) {
   auto bad = [&](const std::string& why) {
@@ -64,4 +68,4 @@ std::string format_size(uint64_t bytes) {
   return fmt::format("{} B", bytes);
 }
 
-}  // namespace sriov
+}  // namespace mdev

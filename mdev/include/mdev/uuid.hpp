@@ -11,17 +11,17 @@
 
 #include "sriov/error.hpp"
 
-namespace sriov {
+namespace mdev {
 
 struct Uuid {
   std::array<uint8_t, 16> bytes{};
 
   // Accepts exactly 36 characters "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" (hex in either case).
-  static Result<Uuid> parse(std::string_view text);
+  static sriov::Result<Uuid> parse(std::string_view text);
   // A random (version 4, RFC 4122 variant) UUID from the kernel's generator (getrandom(2)).
-  static Result<Uuid> random();
+  static sriov::Result<Uuid> random();
   // n of them from one getrandom(2) call (creating 64 instances must not cost 192 system calls).
-  static Result<std::vector<Uuid>> random(size_t n);
+  static sriov::Result<std::vector<Uuid>> random(size_t n);
 
   std::string str() const;  // lower case, canonical form
   bool is_nil() const;
@@ -29,4 +29,4 @@ struct Uuid {
   auto operator<=>(const Uuid&) const = default;
 };
 
-}  // namespace sriov
+}  // namespace mdev

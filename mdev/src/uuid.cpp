@@ -1,4 +1,4 @@
-#include "sriov/uuid.hpp"
+#include "mdev/uuid.hpp"
 
 #include <sys/random.h>
 
@@ -7,16 +7,28 @@
 #include <cerrno>
 #include <cstring>
 
-#include "parse_util.hpp"
+#include "text.hpp"
 
-namespace sriov {
+namespace mdev {
+
+using sriov::Errc;
+using sriov::fail;
+using sriov::Result;
+
+namespace {
+
+bool is_hex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+}  // namespace
 
 Result<Uuid> Uuid::parse(std::string_view text) {
   auto bad = [&](const std::string& why) {
     return fail(Errc::invalid_input,
                 fmt::format("invalid UUID {}: {} (expected 8-4-4-4-12 hex digits, e.g. "
                             "c0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e01)",
-                            detail::quoted(text), why));
+                            "'" + std::string(text) + "'", why));
   };
   if (text.size() != 36) return bad(fmt::format("{} characters, not 36", text.size()));
   Uuid uuid;
@@ -27,9 +39,9 @@ Result<Uuid> Uuid::parse(std::string_view text) {
       ++i;
       continue;
     }
-    if (!detail::is_hex(text[i]) || !detail::is_hex(text[i + 1]))
+    if (!is_hex(text[i]) || !is_hex(text[i + 1]))
       return bad(fmt::format("'{}' is not a hex byte", text.substr(i, 2)));
-    uuid.bytes[byte++] = static_cast<uint8_t>(*detail::parse_uint(text.substr(i, 2), 16));
+    uuid.bytes[byte++] = static_cast<uint8_t>(*text::to_uint(text.substr(i, 2), 16));
     i += 2;
   }
   return uuid;
@@ -78,4 +90,4 @@ bool Uuid::is_nil() const {
   return true;
 }
 
-}  // namespace sriov
+}  // namespace mdev

@@ -1,6 +1,6 @@
 // Strict YAML parsing of profiles: unknown keys, wrong types and bad values are errors at
 // their file:line:col, and parsing goes on to report every problem of the file at once.
-#include "sriov/profile.hpp"
+#include "mdev/profile_file.hpp"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -12,12 +12,27 @@
 #include <set>
 #include <sstream>
 
-#include "parse_util.hpp"
-#include "sriov/size.hpp"
-#include "sriov/uuid.hpp"
+#include "mdev/size.hpp"
+#include "mdev/uuid.hpp"
 #include "sriov/vf_spec.hpp"
+#include "text.hpp"
 
-namespace sriov {
+namespace mdev {
+
+using sriov::Errc;
+using sriov::Error;
+using sriov::fail;
+using sriov::NicEntry;
+using sriov::Result;
+using sriov::SourcePos;
+using sriov::Status;
+using sriov::VfConfig;
+using sriov::VfEntry;
+using mdev::parse_size;
+using sriov::parse_vf_ranges;
+using sriov::parse_vf_setting;
+using mdev::Uuid;
+
 namespace {
 
 class Parser {
@@ -60,7 +75,7 @@ class Parser {
                                  const std::string& range) {
     auto text = scalar(node, key);
     if (!text) return std::nullopt;
-    auto n = detail::parse_uint(*text);
+    auto n = text::to_uint(*text);
     if (!n || *n > max) {
       error(node, fmt::format("{}: '{}' is not a number in {}", key, *text, range));
       return std::nullopt;
@@ -82,7 +97,7 @@ class Parser {
     if (!text) return std::nullopt;
     std::string_view t = *text;
     if (t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) t.remove_prefix(2);
-    auto n = t.size() == 4 ? detail::parse_uint(t, 16) : std::nullopt;
+    auto n = t.size() == 4 ? text::to_uint(t, 16) : std::nullopt;
     if (!n) {
       error(node, fmt::format("{}: '{}' is not a 4-digit hex PCI id such as \"8086\"", key, *text));
       return std::nullopt;
@@ -356,8 +371,6 @@ void check_uuids_unique(const Profile& profile, std::vector<std::string>& proble
 
 }  // namespace
 
-std::string SourcePos::str() const { return fmt::format("{}:{}:{}", file, line, column); }
-
 std::string GpuSelector::str() const {
   if (gpu) return *gpu;
   std::vector<std::string> parts;
@@ -366,28 +379,15 @@ std::string GpuSelector::str() const {
   return fmt::format("match {{{}}}", fmt::join(parts, ", "));
 }
 
-std::string PfSelector::str() const {
-  if (pf) return *pf;
-  std::vector<std::string> parts;
-  if (vendor_id) parts.push_back(fmt::format("vendor-id: {:04x}", *vendor_id));
-  if (device_id) parts.push_back(fmt::format("device-id: {:04x}", *device_id));
-  if (driver) parts.push_back("driver: " + *driver);
-  return fmt::format("match {{{}}}", fmt::join(parts, ", "));
-}
 
-Error profile_error(const std::vector<std::string>& problems) {
-  return Error{Errc::invalid_input,
-               fmt::format("the profile has {} error{}:\n{}", problems.size(),
-                           problems.size() == 1 ? "" : "s", fmt::join(problems, "\n")),
-               {}, 0};
-}
+
 
 Result<Profile> parse_profile(const std::string& text, const std::string& file) {
   Profile profile;
   std::vector<std::string> problems;
   parse_into(text, file, profile, problems);
   check_uuids_unique(profile, problems);
-  if (!problems.empty()) return tl::unexpected(profile_error(problems));
+  if (!problems.empty()) return tl::unexpected(sriov::profile_error(problems));
   return profile;
 }
 
@@ -423,8 +423,8 @@ Result<Profile> load_profile(const std::string& path) {
     parse_into(text.str(), file, profile, problems);
   }
   check_uuids_unique(profile, problems);
-  if (!problems.empty()) return tl::unexpected(profile_error(problems));
+  if (!problems.empty()) return tl::unexpected(sriov::profile_error(problems));
   return profile;
 }
 
-}  // namespace sriov
+}  // namespace mdev
