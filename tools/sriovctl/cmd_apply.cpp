@@ -63,9 +63,11 @@ int run_apply(Context& ctx, const ApplyArgs& args, bool plan_only) {
   auto profile = mdev::load_profile(args.profile);
   if (!profile) return ctx.out.error(profile.error());
   bool dry_run = plan_only || args.dry_run;
+  // Devices first, without the lock (a vgpuctl waiting for the same GPUs must not wait for
+  // us), then the lock, then the snapshot: the policy of every writer (tools::Context).
+  if (args.wait_seconds > 0) wait_for_devices(ctx, *profile, args.wait_seconds);
   if (!dry_run)
     if (int status = ctx.begin_write(); status != 0) return status;
-  if (args.wait_seconds > 0) wait_for_devices(ctx, *profile, args.wait_seconds);
   auto loaded = load_inventory(ctx);
   if (!loaded.inventory) return loaded.status;
   // Without rtnetlink (a tree under --sysfs-root) VF settings are compared when they run.

@@ -44,9 +44,11 @@ struct Context {
   std::optional<sriov::HostLock> lock;
 
   sriov::KernelOptions kernel_options() const;
-  // Before a command writes, and before it reads the host it plans from: takes the host lock
-  // /run/sriov/lock (held until exit) and rolls back a run either tool left half-done (its
-  // journal). Prints and returns the exit status on failure, 0 otherwise.
+  // The policy of every writing verb: wait for late devices (--wait) without the lock, since
+  // the writer that creates them may need it; then begin_write; then read the snapshot the
+  // plan is made from, under the lock. begin_write takes the host lock /run/sriov/lock (held
+  // until exit) and rolls back a run either tool left half-done (its journal). Prints and
+  // returns the exit status on failure, 0 otherwise; a no-op once the lock is held.
   int begin_write();
   // The rtnetlink backend VF settings are read and set through, made on first use: the
   // injected one, else libnl on the live host; an error under --sysfs-root.
