@@ -7,7 +7,7 @@
 
 #include "fake_link.hpp"
 #include "helpers.hpp"
-#include "mdev/steps/mdev_steps.hpp"
+#include "mdev/step_kinds.hpp"
 #include "sriov/executor.hpp"
 #include "sriov/journal.hpp"
 #include "tools/writing.hpp"

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <ostream>
 
-#include "mdev/steps/mdev_steps.hpp"
+#include "mdev/step_kinds.hpp"
 #include "sriov/journal.hpp"
 #include "sriov/step_codec.hpp"
 

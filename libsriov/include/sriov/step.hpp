@@ -22,8 +22,6 @@
 #include <typeinfo>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
-
 #include "sriov/error.hpp"
 #include "sriov/sysfs.hpp"
 
@@ -76,8 +74,8 @@ class StepContext {
 //                                                device): made by the dry run too
 //   static Status apply(T&, StepContext&);       after check; may record what it observed
 //   static Status undo(const T&, StepContext&);  harmless when the step had not happened
-//   static void encode(const T&, std::string&);  one JSON object (the journal record)
-//   static Result<T> decode(const nlohmann::json&);  the record back (step_codec.hpp)
+//   static void encode(const T&, std::string&);  one JSON object (the journal record; read
+//                                                back by decode_record<T>, step_codec.hpp)
 template <class T>
 struct StepKind;
 
@@ -96,7 +94,6 @@ struct StepKind;
     static Status apply(T& step, StepContext& ctx);                               \
     static Status undo(const T& step, StepContext& ctx);                          \
     static void encode(const T& step, std::string& out);                          \
-    static Result<T> decode(const nlohmann::json& record);                        \
   }
 
 class Step {

@@ -95,7 +95,8 @@ void StepKind<BindDriver>::encode(const BindDriver& b, std::string& out) {
              .dump();
 }
 
-Result<BindDriver> StepKind<BindDriver>::decode(const nlohmann::json& j) {
+template <>
+Result<BindDriver> decode_record<BindDriver>(const nlohmann::json& j) {
   auto vf = PciAddress::parse(j.at("vf").get<std::string>());
   if (!vf) return tl::unexpected(vf.error());
   return BindDriver{j.at("pf"),

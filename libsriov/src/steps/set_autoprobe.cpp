@@ -53,7 +53,8 @@ void StepKind<SetAutoprobe>::encode(const SetAutoprobe& s, std::string& out) {
              .dump();
 }
 
-Result<SetAutoprobe> StepKind<SetAutoprobe>::decode(const nlohmann::json& j) {
+template <>
+Result<SetAutoprobe> decode_record<SetAutoprobe>(const nlohmann::json& j) {
   return SetAutoprobe{j.at("pf"), j.at("pf_path"), j.at("from"), j.at("to")};
 }
 

@@ -243,7 +243,8 @@ void StepKind<SetNumVfs>::encode(const SetNumVfs& s, std::string& out) {
              .dump();
 }
 
-Result<SetNumVfs> StepKind<SetNumVfs>::decode(const nlohmann::json& j) {
+template <>
+Result<SetNumVfs> decode_record<SetNumVfs>(const nlohmann::json& j) {
   SetNumVfs s{j.at("pf"), j.at("pf_path"), j.at("from"), j.at("to"), j.at("vfio_bound"),
               j.at("wait_netdevs"), {}};
   for (const auto& p : j.at("prior"))

@@ -174,7 +174,8 @@ void StepKind<SetVfSettings>::encode(const SetVfSettings& v, std::string& out) {
   out += "]}";
 }
 
-Result<SetVfSettings> StepKind<SetVfSettings>::decode(const json& j) {
+template <>
+Result<SetVfSettings> decode_record<SetVfSettings>(const nlohmann::json& j) {
   SetVfSettings v{j.at("pf"), j.at("ifname"), j.at("driver"), {}, {}};
   for (const auto& c : j.at("changes"))
     v.changes.push_back({c.at("index"), settings_from(c.at("before")), settings_from(c.at("after")),

@@ -1,7 +1,7 @@
 // The step kind that creates one mediated device.
 #include <fmt/format.h>
 
-#include "mdev/steps/mdev_steps.hpp"
+#include "mdev/step_kinds.hpp"
 #include "mdev_io.hpp"
 
 namespace sriov {
@@ -45,7 +45,8 @@ void StepKind<CreateMdev>::encode(const CreateMdev& m, std::string& out) {
              .dump();
 }
 
-Result<CreateMdev> StepKind<CreateMdev>::decode(const nlohmann::json& j) {
+template <>
+Result<CreateMdev> decode_record<CreateMdev>(const nlohmann::json& j) {
   return CreateMdev{j.at("parent"), j.at("type_id"), j.at("type_path"), j.at("uuid")};
 }
 

@@ -1,5 +1,5 @@
 // The vGPU step kinds, listed once for the journal reader (beside sriov::nic_step_kinds()).
-#include "mdev/steps/mdev_steps.hpp"
+#include "mdev/step_kinds.hpp"
 
 namespace mdev {
 

@@ -1,7 +1,7 @@
 // The step kind that removes one mediated device.
 #include <fmt/format.h>
 
-#include "mdev/steps/mdev_steps.hpp"
+#include "mdev/step_kinds.hpp"
 #include "mdev_io.hpp"
 
 namespace sriov {
@@ -43,7 +43,8 @@ void StepKind<RemoveMdev>::encode(const RemoveMdev& m, std::string& out) {
              .dump();
 }
 
-Result<RemoveMdev> StepKind<RemoveMdev>::decode(const nlohmann::json& j) {
+template <>
+Result<RemoveMdev> decode_record<RemoveMdev>(const nlohmann::json& j) {
   return RemoveMdev{j.at("parent"), j.at("type_id"), j.at("type_path"), j.at("uuid")};
 }
 

@@ -1,7 +1,7 @@
 // The step kind for NVIDIA vendor-VFIO vGPUs: a VF's nvidia/current_vgpu_type.
 #include <fmt/format.h>
 
-#include "mdev/steps/mdev_steps.hpp"
+#include "mdev/step_kinds.hpp"
 #include "sriov/holders.hpp"
 
 namespace sriov {
@@ -84,7 +84,8 @@ void StepKind<SetVgpuType>::encode(const SetVgpuType& v, std::string& out) {
              .dump();
 }
 
-Result<SetVgpuType> StepKind<SetVgpuType>::decode(const nlohmann::json& j) {
+template <>
+Result<SetVgpuType> decode_record<SetVgpuType>(const nlohmann::json& j) {
   return SetVgpuType{j.at("vf"), j.at("vf_path"), j.at("from"), j.at("to"), j.at("to_name")};
 }
 

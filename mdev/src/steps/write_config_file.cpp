@@ -1,7 +1,7 @@
 // The step kind that writes or removes an mdevctl definition file.
 #include <fmt/format.h>
 
-#include "mdev/steps/mdev_steps.hpp"
+#include "mdev/step_kinds.hpp"
 
 namespace sriov {
 
@@ -41,7 +41,8 @@ void StepKind<WriteConfigFile>::encode(const WriteConfigFile& w, std::string& ou
              .dump();
 }
 
-Result<WriteConfigFile> StepKind<WriteConfigFile>::decode(const nlohmann::json& j) {
+template <>
+Result<WriteConfigFile> decode_record<WriteConfigFile>(const nlohmann::json& j) {
   return WriteConfigFile{j.at("path"), json_get_opt<std::string>(j, "from"),
                          json_get_opt<std::string>(j, "to"), j.at("what"),
                          j.value("group", std::string())};

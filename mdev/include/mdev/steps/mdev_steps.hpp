@@ -1,13 +1,13 @@
 #pragma once
 // The vGPU step kinds: creating and removing mediated devices, an NVIDIA VF's vGPU type
 // (vendor-VFIO, no mdev) and mdevctl definition files. Each kind's behaviour is in its own
-// file under mdev/src/steps/; mdev_step_kinds() lists them for the journal reader.
+// file under mdev/src/steps/; mdev_step_kinds() (mdev/step_kinds.hpp) lists them for the
+// journal reader.
 
 #include <optional>
 #include <string>
 
 #include "sriov/step.hpp"
-#include "sriov/step_codec.hpp"
 
 namespace mdev {
 
@@ -43,9 +43,6 @@ struct WriteConfigFile {
   std::string what;   // "mdevctl definition of 1f0e...", for messages
   std::string group;  // what the file belongs to, for grouping ("mbochs"); empty: `what`
 };
-
-// CreateMdev, RemoveMdev, SetVgpuType, WriteConfigFile.
-const sriov::StepCodecs& mdev_step_kinds();
 
 }  // namespace mdev
 

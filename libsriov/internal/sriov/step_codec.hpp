@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sriov/error.hpp"
+#include "sriov/plan.hpp"
 #include "sriov/step.hpp"
 
 namespace sriov {
@@ -37,10 +38,23 @@ std::optional<T> json_get_opt(const nlohmann::json& j, const char* key) {
   return j[key].template get<T>();
 }
 
-// A decoder for kinds whose StepKind<T>::decode returns Result<T>.
+// A kind's journal record back to its data: specialized in the kind's file.
+template <class T>
+Result<T> decode_record(const nlohmann::json& record);
+
+template <>
+Result<SetAutoprobe> decode_record<SetAutoprobe>(const nlohmann::json& record);
+template <>
+Result<SetNumVfs> decode_record<SetNumVfs>(const nlohmann::json& record);
+template <>
+Result<BindDriver> decode_record<BindDriver>(const nlohmann::json& record);
+template <>
+Result<SetVfSettings> decode_record<SetVfSettings>(const nlohmann::json& record);
+
+// The codec entry of a kind.
 template <class T>
 Result<Step> decode_as(const nlohmann::json& record) {
-  auto data = StepKind<T>::decode(record);
+  auto data = decode_record<T>(record);
   if (!data) return tl::unexpected(data.error());
   return Step(std::move(*data));
 }

@@ -1,0 +1,24 @@
+#pragma once
+// The vGPU step kinds' journal codecs (beside sriov::nic_step_kinds()): for the tools'
+// journal reader, not part of the installed API.
+
+#include "mdev/steps/mdev_steps.hpp"
+#include "sriov/step_codec.hpp"
+
+namespace mdev {
+
+// CreateMdev, RemoveMdev, SetVgpuType, WriteConfigFile.
+const sriov::StepCodecs& mdev_step_kinds();
+
+}  // namespace mdev
+
+namespace sriov {
+template <>
+Result<mdev::CreateMdev> decode_record<mdev::CreateMdev>(const nlohmann::json& record);
+template <>
+Result<mdev::RemoveMdev> decode_record<mdev::RemoveMdev>(const nlohmann::json& record);
+template <>
+Result<mdev::SetVgpuType> decode_record<mdev::SetVgpuType>(const nlohmann::json& record);
+template <>
+Result<mdev::WriteConfigFile> decode_record<mdev::WriteConfigFile>(const nlohmann::json& record);
+}  // namespace sriov
