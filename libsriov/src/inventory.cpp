@@ -184,6 +184,28 @@ Result<PhysicalFunction> Inventory::refresh(const PhysicalFunction& pf) const {
   return out;
 }
 
+Result<std::vector<PciFunction>> read_pci_functions(const Sysfs& sysfs) {
+  auto scanned = detail::scan_pci(sysfs, false);
+  if (!scanned) return tl::unexpected(scanned.error());
+  std::vector<PciFunction> out;
+  out.reserve(scanned->size());
+  for (const auto& info : *scanned) {
+    auto path = sysfs.resolve(join_path(kPciDevices, info.address.str()));
+    if (!path) continue;  // a function going away
+    PciFunction f;
+    f.address = info.address;
+    f.path = *path;
+    f.vendor_id = info.vendor_id;
+    f.device_id = info.device_id;
+    f.class_code = static_cast<uint32_t>(info.device_class) << 8;  // prog-if left 0
+    f.driver = sysfs.link_name(join_path(*path, "driver"));
+    if (auto numa = sysfs.read_int_opt(join_path(*path, "numa_node")); numa && *numa >= 0)
+      f.numa_node = static_cast<int>(*numa);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
 Result<VirtualFunction> read_vf(const Sysfs& sysfs, unsigned index, std::string_view device_path) {
   VirtualFunction vf;
   vf.index = index;

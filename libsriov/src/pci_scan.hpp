@@ -14,7 +14,7 @@ namespace sriov::detail {
 struct PciDeviceInfo {
   PciAddress address;
   uint16_t vendor_id = 0, device_id = 0;
-  uint32_t device_class = 0;  // base class, subclass, prog-if
+  uint16_t device_class = 0;  // base class << 8 | subclass (libpci has no prog-if here)
   std::string vendor_name, device_name;
 };
 

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "mdev/handler.hpp"
+#include "sriov/inventory.hpp"
 
 namespace mdev {
 
@@ -99,27 +100,6 @@ std::optional<uint16_t> read_hex16(const sriov::Sysfs& sysfs, const std::string&
   return static_cast<uint16_t>(*v);
 }
 
-std::vector<PciFunction> read_pci_functions(const sriov::Sysfs& sysfs) {
-  std::vector<PciFunction> out;
-  for (const auto& name : sysfs.list("/sys/bus/pci/devices")) {
-    auto address = sriov::PciAddress::parse(name);
-    if (!address) continue;
-    auto path = sysfs.resolve(join_path("/sys/bus/pci/devices", name));
-    if (!path) continue;
-    PciFunction f;
-    f.address = *address;
-    f.path = *path;
-    f.vendor_id = read_hex16(sysfs, join_path(*path, "vendor")).value_or(0);
-    f.device_id = read_hex16(sysfs, join_path(*path, "device")).value_or(0);
-    auto cls = sysfs.read_int_opt(join_path(*path, "class"), 16);
-    f.class_code = cls && *cls >= 0 ? static_cast<uint32_t>(*cls) : 0;
-    f.driver = sysfs.link_name(join_path(*path, "driver"));
-    if (auto numa = sysfs.read_int_opt(join_path(*path, "numa_node")); numa && *numa >= 0)
-      f.numa_node = static_cast<int>(*numa);
-    out.push_back(std::move(f));
-  }
-  return out;
-}
 
 const VgpuHandler& handler_for(const MdevParent& parent) {
   for (const auto* h : handlers())
@@ -251,10 +231,11 @@ sriov::Result<VgpuHost> scan_vgpu_host(const sriov::Sysfs& sysfs) {
   }
   add_instances(host, read_mdev_devices(sysfs));
 
-  auto functions = read_pci_functions(sysfs);
-  std::erase_if(functions, [&](const PciFunction& f) { return taken.count(f.address.str()); });
+  auto functions = sriov::read_pci_functions(sysfs);
+  if (!functions) return tl::unexpected(functions.error());
+  std::erase_if(*functions, [&](const PciFunction& f) { return taken.count(f.address.str()); });
   for (const auto* h : handlers())
-    for (auto& gpu : h->discover(sysfs, functions)) host.gpus.push_back(std::move(gpu));
+    for (auto& gpu : h->discover(sysfs, *functions)) host.gpus.push_back(std::move(gpu));
 
   for (auto& gpu : host.gpus) {
     sort_types(gpu.types);

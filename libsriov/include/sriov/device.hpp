@@ -11,6 +11,17 @@
 
 namespace sriov {
 
+// One PCI function as the host's PCI scan reports it (the scan every library shares).
+struct PciFunction {
+  PciAddress address;
+  std::string path;  // host path of the device directory
+  uint16_t vendor_id = 0, device_id = 0;
+  uint32_t class_code = 0;  // 0x030200: base class, subclass, prog-if (0: not read)
+  std::optional<std::string> driver;
+  std::optional<int> numa_node;
+  bool display() const { return (class_code >> 16) == 0x03; }
+};
+
 struct PhysicalFunction {
   // "0000:3b:00.0" for a PCI PF, the device name ("netdevsim1") for a non-PCI PF.
   std::string id;

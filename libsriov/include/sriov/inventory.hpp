@@ -35,6 +35,9 @@ class Inventory {
   std::vector<PhysicalFunction> pfs_;
 };
 
+// Every PCI function under the root, through the same libpci scan Inventory makes (no names).
+Result<std::vector<PciFunction>> read_pci_functions(const Sysfs& sysfs);
+
 // VFs of a PF as the kernel lists them (virtfnN for PCI; indexes 0..numvfs-1 otherwise).
 Result<std::vector<VirtualFunction>> read_vfs(const Sysfs& sysfs, const PhysicalFunction& pf);
 

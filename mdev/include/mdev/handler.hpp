@@ -9,20 +9,13 @@
 
 #include "mdev/mdev.hpp"
 #include "mdev/vgpu.hpp"
+#include "sriov/device.hpp"
 #include "sriov/sysfs.hpp"
 
 namespace mdev {
 
 // The facts of one PCI function the handlers probe with (read once per scan).
-struct PciFunction {
-  sriov::PciAddress address;
-  std::string path;  // host path of the device directory
-  uint16_t vendor_id = 0, device_id = 0;
-  uint32_t class_code = 0;  // 0x030200
-  std::optional<std::string> driver;
-  std::optional<int> numa_node;
-  bool display() const { return (class_code >> 16) == 0x03; }
-};
+using sriov::PciFunction;  // from libsriov's PCI scan (sriov/inventory.hpp)
 
 class VgpuHandler {
  public:

@@ -303,11 +303,14 @@ TEST_CASE("Intel xe: VFs and their sriov_admin profiles are listed", "[vendor][x
     if (n == 1) tree.file(p + "vram_quota", "2147483648\n");
   }
   std::string vf = "sys/devices/pci0000:00/0000:03:00.1";
+  tree.file(vf + "/vendor", "0x8086\n");  // what the PCI scan (libpci) reads of every function
+  tree.file(vf + "/device", "0xe20b\n");
   tree.file(vf + "/class", "0x030000\n");
   tree.link(pf + "/virtfn0", vf);
   tree.link("sys/bus/pci/devices/0000:03:00.1", vf);
   sriov::Sysfs sysfs(tree.path());
   auto host = scan_vgpu_host(sysfs);
+  INFO((host ? std::string() : host.error().message));
   REQUIRE(host);
   REQUIRE(host->gpus.size() == 1);
   const auto& g = host->gpus[0];
