@@ -142,6 +142,13 @@ holders() { # path — pid:comm of every process holding it open
     echo "$p:$(cat "/proc/$p/comm" 2>/dev/null)"
   done | sort -u
 }
+hold() { # file — a background process (sleep) holds it open, as a VM's QEMU holds a VFIO
+  # file; HOLDER is its pid, set once /proc shows it holding the file (or after 5 s)
+  local n=0
+  sleep 1000 3<>"$1" &
+  HOLDER=$!
+  until holders "$1" | grep -q "^$HOLDER:"; do n=$((n + 1)); [ $n -lt 50 ] || break; sleep 0.1; done
+}
 # mdev instances, as /sys/bus/mdev/devices lists them
 mdevs() { ls /sys/bus/mdev/devices | wc -l; }
 type_of() { basename "$(readlink "/sys/bus/mdev/devices/$1/mdev_type")"; } # UUID

@@ -80,9 +80,7 @@ set -- $(of_type mbochs-large)
 HELD=$3   # the last by UUID: without the holder, the one a count of 1 would remove first
 G=$(basename "$(readlink "$DEVS/$HELD/iommu_group")")
 [ -n "$G" ] && [ -c "/dev/vfio/$G" ] || die "/dev/vfio/$G missing for mdev $HELD"
-sleep 1000 3<>"/dev/vfio/$G" &
-HOLDER=$!
-n=0; until holders "/dev/vfio/$G" | grep -q "^$HOLDER:"; do n=$((n+1)); [ $n -lt 50 ] || break; sleep 0.1; done
+hold "/dev/vfio/$G"
 assert_eq "$HOLDER:sleep" "$(holders "/dev/vfio/$G")" "/proc shows the holder of /dev/vfio/$G"
 sed 's/count: 3/count: 0/' /tmp/gpus.yaml > /tmp/zero.yaml
 expect_exit 3 sriovctl apply -f /tmp/zero.yaml --allow-disruption

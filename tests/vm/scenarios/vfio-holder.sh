@@ -32,12 +32,7 @@ expect_exit 3 sriovctl destroy "$PF"
 assert_eq "$before" "$(sriov_state "$PF")" "state unchanged"
 
 log "--- hold /dev/vfio/$G open from a background process"
-sleep 1000 3<>"/dev/vfio/$G" &
-HOLDER=$!
-n=0
-until holders "/dev/vfio/$G" | grep -q "^$HOLDER:"; do
-  n=$((n + 1)); [ $n -lt 50 ] || break; sleep 0.1
-done
+hold "/dev/vfio/$G"
 COMM=$(cat "/proc/$HOLDER/comm")
 assert_eq "$HOLDER:$COMM" "$(holders "/dev/vfio/$G")" "/proc shows the holder"
 

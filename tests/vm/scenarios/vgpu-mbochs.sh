@@ -81,12 +81,7 @@ assert_eq 15 "$(mdevs)" "unchanged"
 log "--- an instance a process holds open: remove refused, dry run and real run alike"
 H=$(ls "$DEVS" | head -1)
 HG=$(basename "$(readlink "$DEVS/$H/iommu_group")")
-sleep 1000 3<>"/dev/vfio/$HG" &
-HOLDER=$!
-n=0
-until holders "/dev/vfio/$HG" | grep -q "^$HOLDER:"; do
-  n=$((n + 1)); [ $n -lt 50 ] || break; sleep 0.1
-done
+hold "/dev/vfio/$HG"
 WANT="refusing to remove mdev $H: pid $HOLDER \\(sleep\\) holds /dev/vfio/$HG; the kernel would block until it lets go"
 expect_exit 3 vgpuctl remove "$H" --dry-run
 assert_grep "$WANT" "$ERR" "dry run refuses, holder named"
