@@ -92,8 +92,6 @@ void wait_for_netdevs(const SetNumVfs& s, unsigned count, StepContext& ctx) {
 Status write_numvfs(const SetNumVfs& s, unsigned value, StepContext& ctx) {
   const Sysfs& sysfs = ctx.sysfs();
   std::string path = attribute(s);
-  if (value == 0)
-    if (auto held = refuse_if_vfs_held(s, sysfs); !held) return held;
   if (auto ok = ctx.write(path, std::to_string(value)); !ok)
     return tl::unexpected(explain_numvfs(ok.error(), s, value));
   auto back = sysfs.read_int(path);
@@ -220,8 +218,11 @@ Status StepKind<SetNumVfs>::undo(const SetNumVfs& s, StepContext& ctx) {
   auto now = ctx.sysfs().read_int(attribute(s));
   if (!now) return tl::unexpected(now.error());
   if (static_cast<unsigned>(*now) == s.from) return {};
-  if (*now != 0)
+  // apply's disable was checked by check(); this one is the undo's own.
+  if (*now != 0) {
+    if (auto held = refuse_if_vfs_held(s, ctx.sysfs()); !held) return held;
     if (auto ok = write_numvfs(s, 0, ctx); !ok) return ok;
+  }
   if (s.from == 0) return {};
   if (auto ok = write_numvfs(s, s.from, ctx); !ok) return ok;
   return restore_vf_drivers(s, ctx);
