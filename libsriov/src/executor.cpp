@@ -65,11 +65,27 @@ ExecutionReport execute(Plan& plan, StepRunner& runner,
   return report;
 }
 
+Status KernelRunner::apply(Step& step) {
+  applying_ = true;
+  wrote_ = false;
+  auto applied = step.apply(*this);
+  applying_ = false;
+  return applied;
+}
+
+Status KernelRunner::begin_writing() {
+  if (!applying_ || wrote_) return {};
+  wrote_ = true;
+  return hook_ ? hook_() : Status{};
+}
+
 Status KernelRunner::write(const std::string& path, const std::string& value) {
+  if (auto ok = begin_writing(); !ok) return ok;
   return sysfs_.write(path, value, options_.write_timeout);
 }
 
 Status KernelRunner::write_file(const std::string& path, const std::optional<std::string>& content) {
+  if (auto ok = begin_writing(); !ok) return ok;
   return content ? sysfs_.write_file(path, *content) : sysfs_.remove_file(path);
 }
 
@@ -83,6 +99,8 @@ const VfioHolders& KernelRunner::holders() {
 }
 
 Result<LinkBackend*> KernelRunner::link() {
+  // Whoever asks for the backend during apply is about to send: counted as the first write.
+  if (auto ok = begin_writing(); !ok) return tl::unexpected(ok.error());
   if (link_) return link_;
   if (!sysfs_.live())
     return fail(Errc::unsupported,

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/chrono.h>
@@ -22,11 +23,24 @@ Result<HostLock> HostLock::acquire(const Sysfs& sysfs, std::chrono::milliseconds
   if (!path) return tl::unexpected(path.error());
   std::error_code ec;
   std::filesystem::create_directories(path->parent_path(), ec);
-  int fd = ::open(path->c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  int fd = ::open(path->c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0644);
   if (fd < 0)
     return fail(Errc::io, fmt::format("cannot open the host lock {}: {}", host_path,
                                       std::strerror(errno)),
                 host_path, errno);
+  // flock works on a FIFO or a device too, but the holder's name could not be kept in one,
+  // and whatever put it there is not ours: refuse before waiting or writing anything.
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return fail(Errc::io,
+                fmt::format("the host lock {} is {}, not a regular file: no writer runs until it "
+                            "is removed (check what made it)",
+                            host_path, S_ISFIFO(st.st_mode)  ? "a FIFO"
+                                       : S_ISDIR(st.st_mode) ? "a directory"
+                                                             : "a special file"),
+                host_path);
+  }
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK && errno != EINTR) {

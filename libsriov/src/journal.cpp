@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "sriov/host_lock.hpp"
+#include "sriov/json_text.hpp"
 #include "sriov/step_codec.hpp"
 
 namespace sriov {
@@ -36,13 +37,13 @@ std::string step_text(const Step& step) {
 
 Result<Journal> Journal::begin(const Sysfs& sysfs, const std::string& command, const Plan& plan) {
   std::time_t now = std::time(nullptr);
-  json header = {{"version", 2},
+  json header = {{"version", 3},
                  {"pid", ::getpid()},
                  {"command", command},
                  {"started", fmt::format("{:%Y-%m-%d %H:%M:%S}", fmt::localtime(now))},
                  {"summary", plan.summary}};
   // {header fields, "done": 0, "steps": [one step per line]}
-  std::string text = header.dump();
+  std::string text = dump_utf8(header);
   text.pop_back();
   text += ",\"done\":0,\"steps\":[\n";
   for (size_t i = 0; i < plan.steps.size(); ++i) {
@@ -65,6 +66,15 @@ Journal::~Journal() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+Status Journal::step_started(size_t index, const Plan& plan) {
+  if (index >= plan.steps.size()) return {};
+  std::string record;
+  fmt::format_to(std::back_inserter(record), FMT_COMPILE(R"({{"started":{},"step":)"), index);
+  record += step_text(plan.steps[index]);
+  record += "}\n";
+  return append(record);
+}
+
 // Only the step that completed is written again: it may have recorded what it observed.
 Status Journal::step_done(size_t index, const Plan& plan) {
   if (index >= plan.steps.size()) return {};
@@ -73,6 +83,10 @@ Status Journal::step_done(size_t index, const Plan& plan) {
                  index + 1, index);
   record += step_text(plan.steps[index]);
   record += "}\n";
+  return append(record);
+}
+
+Status Journal::append(const std::string& record) {
   // One write(2) of the whole record: a kill lands before or after it, not inside.
   size_t off = 0;
   while (off < record.size()) {
@@ -96,8 +110,14 @@ Status Journal::discard(const Sysfs& sysfs) { return sysfs.remove_file(kJournal)
 
 Result<std::optional<InterruptedRun>> Journal::find(const Sysfs& sysfs,
                                                     const StepCodecs& kinds) {
-  auto text = sysfs.read_opt(kJournal);
-  if (!text) return std::optional<InterruptedRun>{};
+  auto text = sysfs.read(kJournal, kMaxStateFileBytes);
+  if (!text && text.error().code == Errc::not_found) return std::optional<InterruptedRun>{};
+  if (!text)  // a directory or a FIFO there: no writer could journal, so none may run
+    return fail(Errc::io,
+                fmt::format("the journal cannot be read: {}. No writer runs until it is a "
+                            "journal or gone; check the host by hand",
+                            text.error().message),
+                kJournal, text.error().sys_errno);
   try {
     std::istringstream in(*text);
     json j;
@@ -108,6 +128,8 @@ Result<std::optional<InterruptedRun>> Journal::find(const Sysfs& sysfs,
     run.started = j.at("started");
     run.plan.summary = j.value("summary", "");
     run.done = j.at("done");
+    bool records_starts = j.value("version", 1) >= 3;
+    std::optional<size_t> last_started;
     for (const auto& s : j.at("steps")) {
       auto step = decode_step(kinds, s);
       if (!step) return tl::unexpected(step.error());
@@ -122,7 +144,8 @@ Result<std::optional<InterruptedRun>> Journal::find(const Sysfs& sysfs,
       } catch (const json::exception&) {
         break;  // a torn last record: the step it would have recorded counts as not done
       }
-      size_t index = record.at("index");
+      bool started = record.contains("started");
+      size_t index = record.at(started ? "started" : "index");
       if (index >= run.plan.steps.size())
         return fail(Errc::io, fmt::format("{}: a record for step {} of {}", kJournal, index + 1,
                                           run.plan.steps.size()),
@@ -130,8 +153,10 @@ Result<std::optional<InterruptedRun>> Journal::find(const Sysfs& sysfs,
       auto step = decode_step(kinds, record.at("step"));
       if (!step) return tl::unexpected(step.error());
       run.plan.steps[index] = *step;
-      run.done = std::max<size_t>(run.done, record.at("done"));
+      if (started) last_started = index;
+      else run.done = std::max<size_t>(run.done, record.at("done"));
     }
+    run.next_started = !records_starts || (last_started && *last_started >= run.done);
     return std::optional<InterruptedRun>{std::move(run)};
   } catch (const json::exception& e) {
     return fail(Errc::io,
@@ -151,7 +176,7 @@ ExecutionReport recover(const Sysfs& sysfs, InterruptedRun& run, StepRunner& run
     return report;
   }
   std::vector<std::string> failed;
-  for (size_t i = std::min(run.done + 1, n); i-- > 0;) {
+  for (size_t i = std::min(run.done + (run.next_started ? 1 : 0), n); i-- > 0;) {
     auto back = runner.undo(run.plan.steps[i]);
     if (back) {
       report.status[i] = StepStatus::undone;

@@ -45,14 +45,20 @@ bool MacAddress::is_zero() const {
 }
 
 Result<MacAddress> MacAddress::plus(uint64_t n) const {
+  // The first byte holds the multicast and locally-administered bits: a carry into it would
+  // hand out a multicast or a vendor address, so the count runs in the last five bytes only.
   uint64_t value = 0;
-  for (auto b : bytes) value = value << 8 | b;
-  if (n > 0xffffffffffffULL - value)
+  for (size_t i = 1; i < bytes.size(); ++i) value = value << 8 | bytes[i];
+  if (n > 0xffffffffffULL - value)
     return fail(Errc::invalid_input,
-                fmt::format("MAC address {} + {} runs past ff:ff:ff:ff:ff:ff", str(), n));
+                fmt::format("MAC address {} + {} would carry into the first byte ({:02x}), "
+                            "which says unicast or multicast, local or vendor; start the range "
+                            "lower (at most {}:ff:ff:ff:ff:ff - {})",
+                            str(), n, bytes[0], fmt::format("{:02x}", bytes[0]), n));
   value += n;
   MacAddress out;
-  for (int i = 5; i >= 0; --i) {
+  out.bytes[0] = bytes[0];
+  for (int i = 5; i >= 1; --i) {
     out.bytes[i] = static_cast<uint8_t>(value & 0xff);
     value >>= 8;
   }

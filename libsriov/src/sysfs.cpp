@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,7 +40,7 @@ bool inside(const fs::path& path, const fs::path& root) {
   return p.size() > r.size() && p.compare(0, r.size(), r) == 0 && p[r.size()] == '/';
 }
 
-Result<std::string> read_fd_all(int fd, const std::string& host_path) {
+Result<std::string> read_fd_all(int fd, const std::string& shown, size_t limit) {
   std::string out;
   char buf[4096];
   for (;;) {
@@ -48,15 +49,57 @@ Result<std::string> read_fd_all(int fd, const std::string& host_path) {
       if (errno == EINTR) continue;
       int err = errno;
       return fail(err == ENXIO || err == ENODEV ? Errc::unsupported : Errc::io,
-                  fmt::format("reading {}: {}", host_path, std::strerror(err)), host_path, err);
+                  fmt::format("reading {}: {}", shown, std::strerror(err)), shown, err);
     }
     if (n == 0) break;
+    // Checked as it grows: a file that grows while it is read is bounded too.
+    if (out.size() + static_cast<size_t>(n) > limit)
+      return fail(Errc::io, fmt::format("{} is larger than {} bytes, more than such a file ever "
+                                        "holds: check what it is",
+                                        shown, limit),
+                  shown);
     out.append(buf, static_cast<size_t>(n));
   }
   return out;
 }
 
+std::string_view file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
 }  // namespace
+
+Result<std::string> read_regular_file(const fs::path& path, std::string_view shown, size_t limit) {
+  std::string name(shown);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) {
+    int err = errno;
+    return fail(err == ENOENT ? Errc::not_found : Errc::io,
+                fmt::format("reading {}: {}", name, std::strerror(err)), name, err);
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return fail(Errc::io, fmt::format("reading {}: {}", name, std::strerror(err)), name, err);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return fail(Errc::io,
+                fmt::format("{} is {}, where a regular file belongs: nothing was read from it; "
+                            "move it away",
+                            name, file_kind(st.st_mode)),
+                name);
+  }
+  auto text = read_fd_all(fd, name, limit);
+  ::close(fd);
+  return text;
+}
 
 std::string join_path(std::string_view dir, std::string_view name) {
   std::string out(dir);
@@ -150,18 +193,10 @@ bool Sysfs::is_dir(std::string_view host_path) const {
   return r && fs::is_directory(*r, ec);
 }
 
-Result<std::string> Sysfs::read(std::string_view host_path) const {
+Result<std::string> Sysfs::read(std::string_view host_path, size_t limit) const {
   auto r = real(host_path);
   if (!r) return tl::unexpected(r.error());
-  int fd = ::open(r->c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    int err = errno;
-    return fail(err == ENOENT ? Errc::not_found : Errc::io,
-                fmt::format("reading {}: {}", host_path, std::strerror(err)),
-                std::string(host_path), err);
-  }
-  auto text = read_fd_all(fd, std::string(host_path));
-  ::close(fd);
+  auto text = read_regular_file(*r, host_path, limit);
   if (!text) return text;
   while (!text->empty() && (text->back() == '\n' || text->back() == '\0')) text->pop_back();
   return text;

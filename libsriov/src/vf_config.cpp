@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "parse_util.hpp"
+#include "sriov/text.hpp"
 
 namespace sriov {
 namespace {
@@ -22,10 +23,11 @@ Result<bool> parse_on_off(std::string_view key, std::string_view value) {
 
 Result<unsigned> parse_number(std::string_view key, std::string_view value, uint64_t max,
                               std::string_view what) {
-  auto n = detail::parse_uint(value);
+  auto n = parse_decimal(value);
   if (!n)
     return fail(Errc::invalid_input,
-                fmt::format("{}={}: expected a decimal number ({})", key, value, what));
+                fmt::format("{}={}: expected a decimal number without leading zeros ({})", key,
+                            escape(value, true), what));
   if (*n > max)
     return fail(Errc::invalid_input,
                 fmt::format("{}={}: out of range ({})", key, value, what));
@@ -117,6 +119,12 @@ Status validate(const VfConfig& c, const std::string& who) {
       return bad(fmt::format("{} is a multicast address; a VF needs a unicast MAC (e.g. one "
                              "starting 02:)",
                              (*m)->str()));
+  // A range of vendor addresses would take ones a vendor hands out to other hosts' NICs.
+  if (c.mac_from && !c.mac_from->is_locally_administered())
+    return bad(fmt::format("mac-from {} is a universally administered (vendor) address; a "
+                           "range needs a locally administered base (second digit 2, 6, a or "
+                           "e, e.g. 02:...)",
+                           c.mac_from->str()));
   if (c.vlan && *c.vlan > 4095) return bad(fmt::format("vlan {} is above 4095", *c.vlan));
   if (c.qos && *c.qos > 7) return bad(fmt::format("qos {} is above 7", *c.qos));
   if (c.min_rate && c.max_rate && *c.max_rate != 0 && *c.min_rate > *c.max_rate)

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "parse_util.hpp"
+#include "sriov/text.hpp"
 
 namespace sriov {
 
@@ -29,8 +30,11 @@ Result<std::vector<unsigned>> parse_vf_ranges(std::string_view text) {
     size_t dash = part.find('-');
     auto lo_text = part.substr(0, dash);
     auto hi_text = dash == std::string_view::npos ? lo_text : part.substr(dash + 1);
-    auto lo = detail::parse_uint(lo_text), hi = detail::parse_uint(hi_text);
-    if (!lo || !hi) return bad(fmt::format("'{}' is not an index or a range N-M", part));
+    auto lo = parse_decimal(lo_text), hi = parse_decimal(hi_text);
+    if (!lo || !hi)
+      return bad(fmt::format("'{}' is not an index or a range N-M (decimal, without leading "
+                             "zeros)",
+                             escape(part, true)));
     if (*hi > kMaxVfIndex) return bad(fmt::format("{} is above the largest VF index 65535", *hi));
     if (*lo > *hi) return bad(fmt::format("range '{}' runs backwards", part));
     for (uint64_t i = *lo; i <= *hi; ++i) out.push_back(static_cast<unsigned>(i));

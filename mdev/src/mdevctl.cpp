@@ -30,7 +30,8 @@ std::string definition_json(const Definition& def) {
     attr[key] = value;
     j["attrs"].push_back(attr);
   }
-  return j.dump(2);
+  // Bytes that are not UTF-8 (a crafted attribute) must not abort: mdevctl reads what it gets.
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 sriov::Result<Definition> parse_definition(std::string_view text, std::string parent,

@@ -14,6 +14,7 @@
 
 #include "mdev/size.hpp"
 #include "mdev/uuid.hpp"
+#include "sriov/text.hpp"
 #include "sriov/vf_spec.hpp"
 #include "text.hpp"
 
@@ -54,8 +55,18 @@ class Parser {
       error(node, fmt::format("{} must be a mapping", what));
       return false;
     }
+    // yaml-cpp keeps both copies of a repeated key and lookups see the first: a later
+    // "vlan-id" meant as an override would be ignored silently.
+    std::map<std::string, SourcePos> seen;
     for (const auto& kv : node) {
-      auto key = kv.first.as<std::string>();
+      if (!kv.first.IsScalar()) {
+        error(kv.first, fmt::format("a key in {} must be a plain name", what));
+        continue;
+      }
+      auto key = kv.first.Scalar();
+      if (auto [it, fresh] = seen.emplace(key, at(kv.first)); !fresh)
+        error(kv.first, fmt::format("key '{}' is given twice in {} (also at {})", key, what,
+                                    it->second.str()));
       if (!allowed.count(key))
         error(kv.first, fmt::format("unknown key '{}' in {} (allowed: {})", key, what,
                                     fmt::join(allowed, ", ")));
@@ -71,13 +82,12 @@ class Parser {
     return node.Scalar();
   }
 
-  std::optional<unsigned> number(const YAML::Node& node, const std::string& key, uint64_t max,
-                                 const std::string& range) {
+  std::optional<unsigned> number(const YAML::Node& node, const std::string& key, uint64_t max) {
     auto text = scalar(node, key);
     if (!text) return std::nullopt;
-    auto n = text::to_uint(*text);
-    if (!n || *n > max) {
-      error(node, fmt::format("{}: '{}' is not a number in {}", key, *text, range));
+    auto n = sriov::parse_decimal(*text, max);
+    if (!n) {
+      error(node, fmt::format("{}: {}", key, sriov::decimal_problem(*text, 0, max)));
       return std::nullopt;
     }
     return static_cast<unsigned>(*n);
@@ -135,19 +145,17 @@ class Parser {
     if (!check_map(node, "a vfs entry", keys)) return std::nullopt;
     VfEntry e;
     e.pos = at(node);
+    // A bad id does not end the entry: its settings are checked too, so that one run reports
+    // every problem.
+    size_t before = problems.size();
+    std::optional<std::string> ids_text;
     if (!node["id"]) {
       error(node, "vfs entry without 'id' (an index or ranges such as \"0-3,6\")");
-      return std::nullopt;
+    } else if ((ids_text = scalar(node["id"], "id"))) {
+      if (auto ids = parse_vf_ranges(*ids_text)) e.ids = *ids;
+      else error(node["id"], "id: " + ids.error().message);
     }
-    auto ids_text = scalar(node["id"], "id");
-    if (!ids_text) return std::nullopt;
-    auto ids = parse_vf_ranges(*ids_text);
-    if (!ids) {
-      error(node["id"], "id: " + ids.error().message);
-      return std::nullopt;
-    }
-    e.ids = *ids;
-    if (e.ids.back() >= num_vfs)
+    if (!e.ids.empty() && e.ids.back() >= num_vfs)
       error(node["id"], fmt::format("id: VF {} is past num-vfs {} (VFs are 0-{})", e.ids.back(),
                                     num_vfs, num_vfs == 0 ? 0 : num_vfs - 1));
     static const std::vector<std::pair<std::string, std::string>> map = {
@@ -163,11 +171,13 @@ class Parser {
                                              e.ids.size()));
     if (e.config.mac && e.config.mac_from)
       error(node["mac-from"], "give mac-address or mac-from, not both");
-    if (auto ok = validate(e.config, "vfs " + *ids_text); !ok) error(node, ok.error().message);
+    if (auto ok = validate(e.config, "vfs " + ids_text.value_or("?")); !ok)
+      error(node, ok.error().message);
     if (node["driver"]) {
       e.driver = scalar(node["driver"], "driver");
       e.driver_pos = at(node["driver"]);
     }
+    if (e.ids.empty() && problems.size() > before) return std::nullopt;
     return e;
   }
 
@@ -193,7 +203,7 @@ class Parser {
     }
     if (!node["num-vfs"]) {
       error(node, "nics entry without num-vfs");
-    } else if (auto v = number(node["num-vfs"], "num-vfs", 65535, "0-65535")) {
+    } else if (auto v = number(node["num-vfs"], "num-vfs", 65535)) {
       n.num_vfs = *v;
     }
     n.num_vfs_pos = node["num-vfs"] ? at(node["num-vfs"]) : n.pos;
@@ -294,8 +304,7 @@ class Parser {
     gpu_type(node, g);
     if (!node["count"]) {
       error(node, "gpus entry without count (instances per GPU; 0 for none of this type)");
-    } else if (auto v = number(node["count"], "count", kMaxGpuCount,
-                               fmt::format("0-{}", kMaxGpuCount))) {
+    } else if (auto v = number(node["count"], "count", kMaxGpuCount)) {
       g.count = *v;
     }
     g.count_pos = node["count"] ? at(node["count"]) : g.pos;
@@ -344,7 +353,13 @@ Status parse_into(const std::string& text, const std::string& file, Profile& pro
                   std::vector<std::string>& problems) {
   Parser parser(file);
   try {
-    parser.document(YAML::Load(text), profile);
+    auto documents = YAML::LoadAll(text);
+    // A second document ("---") would otherwise be dropped without a word.
+    if (documents.size() > 1) {
+      parser.error(documents[1], "a second YAML document (after ---): a profile file holds one; "
+                                 "put the entries in one document or in another file");
+    }
+    parser.document(documents.empty() ? YAML::Node() : documents[0], profile);
   } catch (const YAML::ParserException& e) {
     problems.push_back(fmt::format("{}:{}:{}: YAML syntax: {}", file, e.mark.line + 1,
                                    e.mark.column + 1, e.msg));

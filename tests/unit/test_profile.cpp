@@ -1,4 +1,7 @@
+#include <sys/stat.h>
+
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <set>
 
@@ -135,7 +138,7 @@ nics:
            "site.yaml:12:14: qos=8: out of range (802.1p priority 0-7)",
            "site.yaml:10:9: VF 3 is also configured by the entry at site.yaml:7:9",
            "site.yaml:13:5: nics entry needs pf (netdev name or PCI address) or match",
-           "site.yaml:13:14: num-vfs: 'many' is not a number in 0-65535",
+           "site.yaml:13:14: num-vfs: 'many' is not a decimal number in 0-65535",
            "site.yaml:15:12: give pf or match, not both",
            "site.yaml:17:10: vfs must be a list of entries",
        })
@@ -226,10 +229,10 @@ gpus:
            "gpus.yaml:8:32: unknown key 'driver' in match (allowed: device-id, vendor-id)",
            "gpus.yaml:8:5: gpus entry needs type (a vGPU type id or name) or framebuffer (a size "
            "such as 4G)",
-           "gpus.yaml:9:12: count: '4097' is not a number in 0-4096",
+           "gpus.yaml:9:12: count: '4097' is not a decimal number in 0-4096",
            "gpus.yaml:11:12: give gpu or match, not both",
            "gpus.yaml:12:18: framebuffer: invalid size '64': no unit",
-           "gpus.yaml:13:12: count: '-1' is not a number in 0-4096",
+           "gpus.yaml:13:12: count: '-1' is not a decimal number in 0-4096",
            "gpus.yaml:14:12: start: 'boot' is not auto or manual",
            "gpus.yaml:18:13: uuids: invalid UUID 'not-a-uuid'",
            "gpus.yaml:18:67: uuids: 6d1b2c3d-1111-4000-8000-000000000001 is also given at "
@@ -452,8 +455,10 @@ TEST_CASE("the journal round-trips every step and recovery undoes the started on
   REQUIRE(journal->step_done(0, plan));
   numvfs.prior = observed;
   REQUIRE(journal->step_done(1, plan));
+  REQUIRE(journal->step_started(2, plan));
   {
-    // A record torn by a kill inside write(2) is ignored: the step counts as not done.
+    // A record torn by a crash inside write(2) is ignored: the step counts as not done, and
+    // as started, so it is undone.
     std::ofstream(host.path() / "run/sriov/journal.json", std::ios::app)
         << R"({"done":3,"index":2,"step":{"type":"bi)";
   }
@@ -486,6 +491,104 @@ TEST_CASE("the journal round-trips every step and recovery undoes the started on
   // Steps 0-1 completed and step 2 may have been half-way: those three, in reverse.
   CHECK(runner.undone == std::vector<std::string>{"bind", "set-numvfs", "set-autoprobe"});
   CHECK_FALSE(Journal::find(sysfs, tools::step_kinds())->has_value());
+}
+
+namespace {
+
+struct UndoRecorder : StepRunner {
+  std::vector<std::string> undone;
+  Status apply(Step&) override { return {}; }
+  Status undo(const Step& s) override {
+    undone.push_back(step_target(s));
+    return {};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a journal cut at any byte undoes exactly the steps that had started writing",
+          "[profile][journal]") {
+  // A step writes only after its "started" record is on disk, so a crash that leaves the file
+  // cut anywhere must undo every step whose started record is whole, and no other.
+  test::ScratchHost host("x710");
+  Sysfs sysfs(host.path());
+  Plan plan;
+  for (const char* pf : {"pf0", "pf1", "pf2"})
+    plan.steps.push_back(SetAutoprobe{pf, std::string("/sys/") + pf, true, false});
+  auto journal = Journal::begin(sysfs, "sriovctl apply", plan);
+  REQUIRE(journal);
+  auto path = host.path() / "run/sriov/journal.json";
+  auto size = [&] { return std::filesystem::file_size(path); };
+  size_t header = size();
+  // Where each started record ends: from there on, that step counts as started.
+  std::vector<std::pair<size_t, std::string>> started_at;
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    REQUIRE(journal->step_started(i, plan));
+    started_at.push_back({size(), step_target(plan.steps[i])});
+    if (i + 1 < plan.steps.size()) REQUIRE(journal->step_done(i, plan));
+  }
+  std::string whole;
+  {
+    std::ifstream in(path);
+    whole.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  for (size_t cut = header; cut <= whole.size(); ++cut) {
+    std::ofstream(path, std::ios::trunc) << whole.substr(0, cut);
+    std::vector<std::string> expected;
+    for (const auto& [end, target] : started_at)
+      if (cut + 1 >= end) expected.insert(expected.begin(), target);  // newline may be cut
+    auto found = Journal::find(sysfs, tools::step_kinds());
+    REQUIRE(found);
+    REQUIRE(found->has_value());
+    UndoRecorder runner;
+    auto report = recover(sysfs, **found, runner);
+    INFO("cut at byte " << cut << " of " << whole.size());
+    CHECK(report.ok());
+    CHECK(runner.undone == expected);
+  }
+}
+
+TEST_CASE("a step that failed before writing is not undone by recover", "[profile][journal]") {
+  // Its undo may fail (nothing to undo), and a journal kept for that would stop every writer.
+  test::ScratchHost host("x710");
+  Sysfs sysfs(host.path());
+  Plan plan;
+  for (const char* pf : {"pf0", "pf1"})
+    plan.steps.push_back(SetAutoprobe{pf, std::string("/sys/") + pf, true, false});
+  auto journal = Journal::begin(sysfs, "sriovctl apply", plan);
+  REQUIRE(journal);
+  REQUIRE(journal->step_started(0, plan));
+  REQUIRE(journal->step_done(0, plan));
+  auto found = Journal::find(sysfs, tools::step_kinds());
+  REQUIRE(found);
+  REQUIRE(found->has_value());
+  CHECK_FALSE((*found)->next_started);
+  UndoRecorder runner;
+  CHECK(recover(sysfs, **found, runner).ok());
+  CHECK(runner.undone == std::vector<std::string>{"pf0"});
+}
+
+TEST_CASE("a journal or lock that is not a regular file stops writers with one clear error",
+          "[profile][journal]") {
+  test::ScratchHost host("x710");
+  Sysfs sysfs(host.path());
+  auto journal = host.path() / "run/sriov/journal.json";
+  std::filesystem::create_directories(journal);  // a directory where the journal belongs
+  auto found = Journal::find(sysfs, tools::step_kinds());
+  REQUIRE_FALSE(found);
+  CHECK_THAT(found.error().message, Catch::Contains("journal cannot be read") &&
+                                        Catch::Contains("a directory"));
+  std::filesystem::remove(journal);
+  REQUIRE(::mkfifo(journal.c_str(), 0600) == 0);  // a FIFO: reading it must not hang
+  found = Journal::find(sysfs, tools::step_kinds());
+  REQUIRE_FALSE(found);
+  CHECK_THAT(found.error().message, Catch::Contains("a FIFO"));
+  std::filesystem::remove(journal);
+  auto lock = host.path() / "run/sriov/lock";
+  REQUIRE(::mkfifo(lock.c_str(), 0600) == 0);
+  auto held = HostLock::acquire(sysfs, std::chrono::milliseconds(100), "test");
+  REQUIRE_FALSE(held);
+  CHECK_THAT(held.error().message, Catch::Contains("a FIFO"));
 }
 
 TEST_CASE("the nics planner is a pure function of a snapshot built in memory", "[profile]") {

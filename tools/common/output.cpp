@@ -5,8 +5,15 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <ostream>
 #include <set>
+
+#include "sriov/json_text.hpp"
+#include "sriov/text.hpp"
+#include "tools/escaping_stream.hpp"
 
 namespace tools {
 
@@ -33,18 +40,26 @@ void add_common_options(CLI::App& app, CommonOptions& options, const std::string
   app.fallthrough();
   app.add_option("--sysfs-root", options.sysfs_root,
                  "Read and write the host tree under DIR instead of / (env SRIOV_SYSFS_ROOT)")
-      ->type_name("DIR");
+      ->type_name("DIR")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            // An empty value must not quietly mean the live host.
+            return v.empty() ? std::string("an empty value names no directory; give / for "
+                                           "the live host")
+                             : std::string();
+          },
+          "DIR"));
   app.add_flag("--json", options.json, "Print JSON (shapes in " + man_page + ")");
   app.add_flag("-v,--verbose", options.verbose, "Print the plan before executing it");
   app.add_option("--timeout", options.timeout_seconds,
                  "Watchdog for kernel writes that can block, in seconds (default 60)")
       ->type_name("SECONDS")
-      ->check(CLI::Range(0.1, 3600.0));
+      ->check(seconds(0.1, 3600.0));
   app.add_option("--lock-timeout", options.lock_timeout_seconds,
                  "How long a writing command waits for the host lock /run/sriov/lock, in seconds "
                  "(default 30)")
       ->type_name("SECONDS")
-      ->check(CLI::Range(0.0, 86400.0));
+      ->check(seconds(0.0, 86400.0));
 }
 
 std::optional<int> parse_command_line(CLI::App& app, int argc, const char* const* argv,
@@ -63,6 +78,44 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, const char* const
     return 2;
   }
   return std::nullopt;
+}
+
+CLI::Validator decimal(uint64_t min, uint64_t max) {
+  return CLI::Validator(
+      [min, max](std::string& v) {
+        auto n = sriov::parse_decimal(v, max);
+        if (n && *n >= min) return std::string();
+        return sriov::decimal_problem(v, min, max);
+      },
+      fmt::format("{}-{}", min, max));
+}
+
+CLI::Validator seconds(double min, double max) {
+  return CLI::Validator(
+      [min, max](std::string& v) {
+        auto s = sriov::parse_seconds(v, max);
+        if (s && *s >= min) return std::string();
+        return fmt::format("'{}' is not a number of seconds in {:g}-{:g} (digits with an "
+                           "optional fraction: 30, 0.5)",
+                           sriov::escape(v, true), min, max);
+      },
+      fmt::format("{:g}-{:g}", min, max));
+}
+
+int run_escaped(std::ostream& out, std::ostream& err,
+                const std::function<int(std::ostream&, std::ostream&)>& body) {
+  EscapingStream safe_out(out), safe_err(err);
+  return body(safe_out, safe_err);
+}
+
+int finish_stdout(int status, std::string_view program) {
+  std::fflush(stdout);
+  if (!std::ferror(stdout)) return status;
+  int err = errno;
+  std::fprintf(stderr, "%.*s: error: writing the output failed: %s\n",
+               static_cast<int>(program.size()), program.data(),
+               err ? std::strerror(err) : "write error");
+  return status == 0 ? 1 : status;
 }
 
 std::string or_dash(const std::string& text) { return text.empty() ? "-" : text; }
@@ -96,7 +149,9 @@ void Output::warn(const std::string& message) const {
   err << program << ": warning: " << message << "\n";
 }
 
-void Output::print_json(const nlohmann::json& value) const { out << value.dump(2) << "\n"; }
+void Output::print_json(const nlohmann::json& value) const {
+  out << sriov::dump_utf8(value, 2) << "\n";
+}
 
 json to_json(const sriov::PhysicalFunction& pf) {
   json j;

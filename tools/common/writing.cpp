@@ -109,7 +109,16 @@ sriov::Result<sriov::ExecutionReport> execute_journaled(const Output& o, const s
   auto journal = sriov::Journal::begin(sysfs, command_line, plan);
   if (!journal) return tl::unexpected(journal.error());
   bool journal_ok = true;
+  size_t next = 0;  // the step that runs next: steps run in order, each after the last's record
+  runner.before_first_write([&]() -> sriov::Status {
+    if (auto ok = journal->step_started(next, plan); !ok)
+      return sriov::fail(ok.error().code, "the journal could not record the step before its "
+                                          "first write (" + ok.error().message + "); nothing "
+                                          "of it was written");
+    return {};
+  });
   auto report = sriov::execute(plan, runner, [&](size_t i) {
+    next = i + 1;
     if (auto ok = journal->step_done(i, plan); !ok && journal_ok) {
       journal_ok = false;
       o.warn("the journal could not be updated (" + ok.error().message +

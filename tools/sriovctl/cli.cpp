@@ -26,8 +26,10 @@ Loaded load_inventory(Context& ctx, bool with_names) {
   return loaded;
 }
 
-int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
-        tools::Injected injected) {
+namespace {
+
+int run_command(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+                tools::Injected injected) {
   CLI::App app{"sriovctl: create, bind, configure and inspect SR-IOV virtual functions", "sriovctl"};
   GlobalOptions g;
   tools::add_common_options(app, g, fmt::format("sriovctl {}", kVersion), "sriovctl(8)");
@@ -52,6 +54,15 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
   if (!sysfs) return o.error(sysfs.error());
   Context ctx(o, *sysfs, g, tools::command_line("sriovctl", argc, argv), std::move(injected));
   return selected ? selected(ctx) : 2;
+}
+
+}  // namespace
+
+int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+        tools::Injected injected) {
+  return tools::run_escaped(out, err, [&](std::ostream& o, std::ostream& e) {
+    return run_command(argc, argv, o, e, std::move(injected));
+  });
 }
 
 }  // namespace sriovctl

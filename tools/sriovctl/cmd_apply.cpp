@@ -118,7 +118,7 @@ void add_apply(CLI::App& app, Runner& selected) {
                      "Wait up to SECONDS for the profile's PFs and GPUs to appear (boot: late "
                      "drivers)")
         ->type_name("SECONDS")
-        ->check(CLI::Range(0.0, 3600.0));
+        ->check(tools::seconds(0.0, 3600.0));
   });
   apply->callback([&selected, args] {
     selected = [args](Context& c) { return run_apply(c, *args, false); };

@@ -41,7 +41,7 @@ void add_create(CLI::App& app, Runner& selected) {
   auto args = std::make_shared<CreateArgs>();
   tools::declare_when_used(cmd, [=] {
     cmd->add_option("PF", args->pf, "PCI address, netdev name or device name (netdevsim1) of the PF")->required();
-    cmd->add_option("N", args->count, "Number of VFs")->required()->check(CLI::Range(0, 65535));
+    cmd->add_option("N", args->count, "Number of VFs")->required()->check(tools::decimal(0, 65535));
     cmd->add_flag("--no-autoprobe", args->no_autoprobe,
                   "Set sriov_drivers_autoprobe to 0 first, so no driver claims the new VFs");
     cmd->add_option("--driver", args->driver, "Bind every VF to DRV (e.g. vfio-pci)")

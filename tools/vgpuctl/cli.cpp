@@ -68,8 +68,10 @@ sriov::Result<std::vector<std::string>> random_uuids(size_t n) {
   return out;
 }
 
-int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
-        RunnerFactory make_runner) {
+namespace {
+
+int run_command(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+                RunnerFactory make_runner) {
   CLI::App app{
       "vgpuctl: create, place and persist vGPUs (mediated devices and NVIDIA SR-IOV "
       "vGPUs)",
@@ -101,6 +103,15 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
   Context ctx(o, *sysfs, g, tools::command_line("vgpuctl", argc, argv),
               {std::move(make_runner), {}});
   return selected ? selected(ctx) : 2;
+}
+
+}  // namespace
+
+int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+        RunnerFactory make_runner) {
+  return tools::run_escaped(out, err, [&](std::ostream& o, std::ostream& e) {
+    return run_command(argc, argv, o, e, std::move(make_runner));
+  });
 }
 
 }  // namespace vgpuctl

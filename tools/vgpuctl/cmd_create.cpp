@@ -52,7 +52,7 @@ void add_create(CLI::App& app, Runner& selected) {
     cmd->add_option("--wait", args->wait,
                     "Wait up to SECONDS for PARENT to appear (driver loading, VFs being enabled)")
         ->type_name("SECONDS")
-        ->check(CLI::Range(0.0, 3600.0));
+        ->check(tools::seconds(0.0, 3600.0));
     cmd->add_flag("--dry-run", args->dry_run, "Print the plan and write nothing");
   });
   cmd->callback(

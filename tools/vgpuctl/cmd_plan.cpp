@@ -64,7 +64,7 @@ void add_plan(CLI::App& app, Runner& selected) {
     add_request_options(*cmd, args->request, false);
     cmd->add_option("--numa-node", args->numa_node, "Only GPUs on NUMA node N")
         ->type_name("N")
-        ->check(CLI::Range(0, 1023));
+        ->check(tools::decimal(0, 1023));
     cmd->add_option("--gpu", args->gpus, "Only this GPU or mdev parent (repeat for several)")
         ->type_name("PARENT")
         ->allow_extra_args(false);

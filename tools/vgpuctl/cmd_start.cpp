@@ -123,7 +123,7 @@ void add_start(CLI::App& app, Runner& selected) {
         ->add_option("--wait", args->wait,
                      "Wait up to SECONDS for the parents of the definitions to appear")
         ->type_name("SECONDS")
-        ->check(CLI::Range(0.0, 3600.0));
+        ->check(tools::seconds(0.0, 3600.0));
     start->add_flag("--dry-run", args->dry_run, "Print the plan and write nothing");
   });
   start->callback(

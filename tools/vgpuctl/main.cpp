@@ -4,5 +4,6 @@
 
 int main(int argc, char** argv) {
   tools::tune_allocator();
-  return vgpuctl::run(argc, argv, std::cout, std::cerr);
+  int status = vgpuctl::run(argc, argv, std::cout, std::cerr);
+  return tools::finish_stdout(status, "vgpuctl");
 }

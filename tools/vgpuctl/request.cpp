@@ -25,7 +25,7 @@ void add_request_options(CLI::App& cmd, RequestArgs& args, bool with_uuid) {
   cmd.add_option("--count", args.count,
                  "Number of instances, all or none (default 1, or one per --uuid)")
       ->type_name("N")
-      ->check(CLI::Range(1, 4096));
+      ->check(tools::decimal(1, 4096));
   if (with_uuid)
     cmd.add_option("--uuid", args.uuids,
                    "UUID of an instance to create (repeat for several; the others get random "

@@ -25,6 +25,10 @@ class StepRunner {
   // May record what it observed in the step (e.g. the driver actually bound) for undo.
   virtual Status apply(Step& step) = 0;
   virtual Status undo(const Step& step) = 0;
+  // Runs before the first write of each step's apply; its error refuses the write (the journal
+  // records that the step started, and a step may not write before that is on disk). Runners
+  // that write nothing ignore it.
+  virtual void before_first_write(std::function<Status()> hook) { (void)hook; }
 };
 
 enum class StepStatus { planned, done, failed, undone, undo_failed, not_run };
@@ -54,8 +58,9 @@ class KernelRunner : public StepRunner, public StepContext {
   // link: the rtnetlink backend for VF settings (made on first use when null).
   KernelRunner(const Sysfs& sysfs, KernelOptions options, LinkBackend* link = nullptr)
       : sysfs_(sysfs), options_(options), link_(link) {}
-  Status apply(Step& step) override { return step.apply(*this); }
+  Status apply(Step& step) override;
   Status undo(const Step& step) override { return step.undo(*this); }
+  void before_first_write(std::function<Status()> hook) override { hook_ = std::move(hook); }
   const std::vector<std::string>& warnings() const { return warnings_; }
 
   const Sysfs& sysfs() const override { return sysfs_; }
@@ -71,8 +76,12 @@ class KernelRunner : public StepRunner, public StepContext {
   void warn(std::string warning) override { warnings_.push_back(std::move(warning)); }
 
  private:
+  // The hook, once per apply, before its first write (or its first use of rtnetlink).
+  Status begin_writing();
   const Sysfs& sysfs_;
   KernelOptions options_;
+  std::function<Status()> hook_;
+  bool applying_ = false, wrote_ = false;
   std::vector<std::string> warnings_;
   LinkBackend* link_ = nullptr;
   std::unique_ptr<LinkBackend> owned_link_;

@@ -21,7 +21,8 @@ struct MacAddress {
   bool is_multicast() const { return (bytes[0] & 0x01) != 0; }
   bool is_locally_administered() const { return (bytes[0] & 0x02) != 0; }
   bool is_zero() const;
-  // base + n, carrying across bytes; error when it would leave the 48-bit space.
+  // base + n, carrying across the last five bytes; error when it would change the first
+  // (multicast and locally-administered bits).
   Result<MacAddress> plus(uint64_t n) const;
 
   auto operator<=>(const MacAddress&) const = default;

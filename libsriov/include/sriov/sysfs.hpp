@@ -18,6 +18,18 @@
 
 namespace sriov {
 
+// Bounds of what the tools read whole: a sysfs attribute is at most a page; state files (the
+// journal of a run over thousands of VFs) and profiles are larger but never this large.
+inline constexpr size_t kMaxAttributeBytes = 1 << 20;
+inline constexpr size_t kMaxStateFileBytes = 64 << 20;
+
+// Reads a whole file that must be a regular file of at most `limit` bytes. It is opened
+// non-blocking and checked before any read, so a FIFO, a device (/dev/zero) or a directory
+// where a file belongs is an error at once instead of a hang or an allocation without end.
+// `shown` names the file in messages. Errc::not_found when it does not exist.
+Result<std::string> read_regular_file(const std::filesystem::path& path, std::string_view shown,
+                                      size_t limit);
+
 class Sysfs {
  public:
   explicit Sysfs(std::filesystem::path root = "/");
@@ -41,8 +53,9 @@ class Sysfs {
 
   bool exists(std::string_view host_path) const;
   bool is_dir(std::string_view host_path) const;
-  // File contents without the trailing newline.
-  Result<std::string> read(std::string_view host_path) const;
+  // File contents without the trailing newline: a regular file (sysfs and procfs attributes
+  // are) of at most `limit` bytes, else an error (read_regular_file).
+  Result<std::string> read(std::string_view host_path, size_t limit = kMaxAttributeBytes) const;
   std::optional<std::string> read_opt(std::string_view host_path) const;
   // Decimal (or base-prefixed, with base 0) integer file.
   Result<long long> read_int(std::string_view host_path, int base = 10) const;

@@ -5,6 +5,7 @@
 
 #include "pci_driver.hpp"
 #include "sriov/holders.hpp"
+#include "sriov/json_text.hpp"
 #include "sriov/step_codec.hpp"
 
 namespace sriov {
@@ -85,14 +86,13 @@ Status StepKind<BindDriver>::undo(const BindDriver& b, StepContext& ctx) {
 }
 
 void StepKind<BindDriver>::encode(const BindDriver& b, std::string& out) {
-  out += nlohmann::json{{"type", type},
+  out += dump_utf8(nlohmann::json{{"type", type},
                         {"pf", b.pf},
                         {"vf_index", b.vf_index},
                         {"vf", b.vf.str()},
                         {"from", json_opt(b.from)},
                         {"from_override", json_opt(b.from_override)},
-                        {"to", json_opt(b.to)}}
-             .dump();
+                        {"to", json_opt(b.to)}});
 }
 
 template <>

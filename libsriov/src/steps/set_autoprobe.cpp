@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "sriov/json_text.hpp"
 #include "sriov/step_codec.hpp"
 
 namespace sriov {
@@ -48,9 +49,8 @@ Status StepKind<SetAutoprobe>::undo(const SetAutoprobe& s, StepContext& ctx) {
 }
 
 void StepKind<SetAutoprobe>::encode(const SetAutoprobe& s, std::string& out) {
-  out += nlohmann::json{{"type", type}, {"pf", s.pf}, {"pf_path", s.pf_path}, {"from", s.from},
-                        {"to", s.to}}
-             .dump();
+  out += dump_utf8(nlohmann::json{{"type", type}, {"pf", s.pf}, {"pf_path", s.pf_path}, {"from", s.from},
+                        {"to", s.to}});
 }
 
 template <>

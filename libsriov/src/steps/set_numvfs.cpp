@@ -10,6 +10,7 @@
 #include "sriov/device.hpp"
 #include "sriov/holders.hpp"
 #include "sriov/inventory.hpp"
+#include "sriov/json_text.hpp"
 #include "sriov/step_codec.hpp"
 
 namespace sriov {
@@ -232,7 +233,7 @@ void StepKind<SetNumVfs>::encode(const SetNumVfs& s, std::string& out) {
   nlohmann::json prior = nlohmann::json::array();
   for (const auto& p : s.prior)
     prior.push_back({{"driver", json_opt(p.driver)}, {"override", json_opt(p.driver_override)}});
-  out += nlohmann::json{{"type", type},
+  out += dump_utf8(nlohmann::json{{"type", type},
                         {"pf", s.pf},
                         {"pf_path", s.pf_path},
                         {"from", s.from},
@@ -240,8 +241,7 @@ void StepKind<SetNumVfs>::encode(const SetNumVfs& s, std::string& out) {
                         {"vfio_bound", s.vfio_bound},
                         {"wait_netdevs", s.wait_netdevs},
                         {"prior", prior},
-                        {"vfio_driver", s.vfio_driver}}
-             .dump();
+                        {"vfio_driver", s.vfio_driver}});
 }
 
 template <>

@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "sriov/link_backend.hpp"
+#include "sriov/json_text.hpp"
 #include "sriov/step_codec.hpp"
 #include "sriov/vf_spec.hpp"
 
@@ -157,9 +158,8 @@ void StepKind<SetVfSettings>::encode(const SetVfSettings& v, std::string& out) {
   for (const auto& d : v.deferred)
     deferred.push_back(
         {{"index", d.index}, {"mac_offset", d.mac_offset}, {"config", config_json(d.config)}});
-  out += json{{"type", type}, {"pf", v.pf}, {"ifname", v.ifname}, {"driver", v.driver},
-              {"deferred", deferred}}
-             .dump();
+  out += dump_utf8(json{{"type", type}, {"pf", v.pf}, {"ifname", v.ifname}, {"driver", v.driver},
+              {"deferred", deferred}});
   out.pop_back();  // the closing brace: "changes" follows, written with fmt
   out += R"(,"changes":[)";
   for (size_t i = 0; i < v.changes.size(); ++i) {

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "mdev/step_kinds.hpp"
+#include "sriov/json_text.hpp"
 #include "mdev_io.hpp"
 
 namespace sriov {
@@ -40,9 +41,8 @@ Status StepKind<CreateMdev>::undo(const CreateMdev& m, StepContext& ctx) {
 }
 
 void StepKind<CreateMdev>::encode(const CreateMdev& m, std::string& out) {
-  out += nlohmann::json{{"type", type}, {"parent", m.parent}, {"type_id", m.type_id},
-                        {"type_path", m.type_path}, {"uuid", m.uuid}}
-             .dump();
+  out += sriov::dump_utf8(nlohmann::json{{"type", type}, {"parent", m.parent}, {"type_id", m.type_id},
+                        {"type_path", m.type_path}, {"uuid", m.uuid}});
 }
 
 template <>

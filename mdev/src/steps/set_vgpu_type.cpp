@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "mdev/step_kinds.hpp"
+#include "sriov/json_text.hpp"
 #include "sriov/holders.hpp"
 
 namespace sriov {
@@ -79,9 +80,8 @@ Status StepKind<SetVgpuType>::undo(const SetVgpuType& v, StepContext& ctx) {
 }
 
 void StepKind<SetVgpuType>::encode(const SetVgpuType& v, std::string& out) {
-  out += nlohmann::json{{"type", type}, {"vf", v.vf},     {"vf_path", v.vf_path},
-                        {"from", v.from}, {"to", v.to}, {"to_name", v.to_name}}
-             .dump();
+  out += sriov::dump_utf8(nlohmann::json{{"type", type}, {"vf", v.vf},     {"vf_path", v.vf_path},
+                        {"from", v.from}, {"to", v.to}, {"to_name", v.to_name}});
 }
 
 template <>

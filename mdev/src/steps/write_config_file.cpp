@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "mdev/step_kinds.hpp"
+#include "sriov/json_text.hpp"
 
 namespace sriov {
 
@@ -36,9 +37,8 @@ Status StepKind<WriteConfigFile>::undo(const WriteConfigFile& w, StepContext& ct
 }
 
 void StepKind<WriteConfigFile>::encode(const WriteConfigFile& w, std::string& out) {
-  out += nlohmann::json{{"type", type},          {"path", w.path}, {"from", json_opt(w.from)},
-                        {"to", json_opt(w.to)}, {"what", w.what}, {"group", w.group}}
-             .dump();
+  out += sriov::dump_utf8(nlohmann::json{{"type", type},          {"path", w.path}, {"from", json_opt(w.from)},
+                        {"to", json_opt(w.to)}, {"what", w.what}, {"group", w.group}});
 }
 
 template <>

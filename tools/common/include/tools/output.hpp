@@ -94,6 +94,19 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, const char* const
                                       std::ostream& out, std::ostream& err,
                                       const std::string& program);
 
+// Validators for numbers on the command line: the same rules as profiles (sriov/text.hpp),
+// checked before anything else runs: decimal only (CLI11 alone would read "010" as octal 8
+// and "0x10" as hex), seconds without NaN, infinity or exponents.
+CLI::Validator decimal(uint64_t min, uint64_t max);
+CLI::Validator seconds(double min, double max);
+
+// Runs a tool's command line with everything it prints escaped (EscapingStream).
+int run_escaped(std::ostream& out, std::ostream& err,
+                const std::function<int(std::ostream& out, std::ostream& err)>& body);
+// The exit status once stdout is flushed: a failed write of the output (a full disk, a closed
+// descriptor) is an error (status 1, said on stderr), never a silent success.
+int finish_stdout(int status, std::string_view program);
+
 std::string or_dash(const std::string& text);
 std::string hex4(unsigned value);
 
