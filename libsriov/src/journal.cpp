@@ -14,6 +14,7 @@
 #include <ctime>
 #include <iterator>
 #include <sstream>
+#include <stdexcept>
 
 #include "sriov/host_lock.hpp"
 #include "sriov/json_text.hpp"
@@ -31,6 +32,16 @@ std::string step_text(const Step& step) {
   std::string out;
   step.encode(out);
   return out;
+}
+
+// Every number the journal holds is a count, index or id: a fraction or a negative number
+// means the file is not one this library wrote, and converting it (4e242 into an int) would
+// be undefined, so it is refused before any field is read.
+void check_numbers(const json& value) {
+  if (value.is_number_float() || (value.is_number_integer() && !value.is_number_unsigned()))
+    throw std::invalid_argument("a number that is not a whole non-negative one: " + value.dump());
+  if (value.is_structured())
+    for (const auto& item : value) check_numbers(item);
 }
 
 }  // namespace
@@ -122,6 +133,7 @@ Result<std::optional<InterruptedRun>> Journal::find(const Sysfs& sysfs,
     std::istringstream in(*text);
     json j;
     in >> j;  // the header; the appended records follow it
+    check_numbers(j);
     InterruptedRun run;
     run.pid = j.at("pid");
     run.command = j.at("command");
@@ -144,6 +156,7 @@ Result<std::optional<InterruptedRun>> Journal::find(const Sysfs& sysfs,
       } catch (const json::exception&) {
         break;  // a torn last record: the step it would have recorded counts as not done
       }
+      check_numbers(record);
       bool started = record.contains("started");
       size_t index = record.at(started ? "started" : "index");
       if (index >= run.plan.steps.size())
@@ -158,7 +171,7 @@ Result<std::optional<InterruptedRun>> Journal::find(const Sysfs& sysfs,
     }
     run.next_started = !records_starts || (last_started && *last_started >= run.done);
     return std::optional<InterruptedRun>{std::move(run)};
-  } catch (const json::exception& e) {
+  } catch (const std::exception& e) {
     return fail(Errc::io,
                 fmt::format("{} cannot be read ({}): move it away and check the host by hand",
                             kJournal, e.what()),

@@ -232,7 +232,14 @@ class NetlinkBackend final : public LinkBackend {
     nlattr* attr;
     int rem;
     nla_for_each_attr(attr, attrs, left, rem) {
-      if (nla_type(attr) == IFLA_NUM_VF) num_vf = nla_get_u32(attr);
+      if (nla_type(attr) == IFLA_NUM_VF) {
+        // nla_get_u32 reads four bytes whatever the attribute's length says.
+        if (nla_len(attr) < static_cast<int>(sizeof(uint32_t)))
+          return fail(Errc::kernel, fmt::format("the kernel's reply for {} has an IFLA_NUM_VF of "
+                                                "{} bytes, not 4; refusing to read it",
+                                                ifname, nla_len(attr)));
+        num_vf = nla_get_u32(attr);
+      }
       if (nla_type(attr) != IFLA_VFINFO_LIST) continue;
       if (!num_vf) break;
       auto dump = decode_vf_list(attr, end, *num_vf);

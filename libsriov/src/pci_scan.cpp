@@ -21,7 +21,7 @@ namespace {
 thread_local std::jmp_buf* t_error_jump = nullptr;
 thread_local char t_error_message[512];
 
-[[noreturn]] void on_pci_error(char* msg, ...) {
+__attribute__((noreturn)) void on_pci_error(char* msg, ...) {
   va_list args;
   va_start(args, msg);
   std::vsnprintf(t_error_message, sizeof t_error_message, msg, args);

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "mdev/uuid.hpp"
+#include "sriov/text.hpp"
 
 namespace mdev {
 
@@ -114,9 +115,16 @@ sriov::Result<DefineTarget> define_target(const VgpuHost& host, std::string_view
     // Not present (a VF not created yet, a driver not loaded): define it anyway, like mdevctl.
     std::string name(spec);
     if (sriov::PciAddress::looks_like(spec)) name = sriov::PciAddress::parse(spec)->str();
-    if (name.empty() || name.find('/') != std::string::npos || name == "." || name == ".." ||
-        name == "scripts.d")
-      return fail(Errc::invalid_input, fmt::format("'{}' is not an mdev parent name", spec));
+    // A device name as the kernel makes them (letters, digits, "_.:-"; mdevctl's directory
+    // name): a control character or stray byte here would be a directory under /etc forever.
+    bool plain = !name.empty() && name.size() <= 64 &&
+                 name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                        "0123456789_.:-") == std::string::npos;
+    if (!plain || name == "." || name == ".." || name == "scripts.d")
+      return fail(Errc::invalid_input,
+                  fmt::format("'{}' is not an mdev parent name (a PCI address, or a device name "
+                              "of letters, digits and _.:- such as mbochs)",
+                              sriov::escape(spec, true)));
     return DefineTarget{name, nullptr, nullptr};
   }
   const Gpu* gpu = target->gpu;

@@ -49,6 +49,7 @@ std::optional<uint64_t> parse_vendor_megabytes(std::string_view input) {
     scale = kKiB;
   else
     return std::nullopt;
+  if (*number > UINT64_MAX / scale) return std::nullopt;  // no size rather than a wrapped one
   return *number * scale;
 }
 

@@ -7,13 +7,12 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "mdev/size.hpp"
 #include "mdev/uuid.hpp"
+#include "sriov/sysfs.hpp"
 #include "sriov/text.hpp"
 #include "sriov/vf_spec.hpp"
 #include "text.hpp"
@@ -349,17 +348,52 @@ class Parser {
   std::string file_;
 };
 
+// The line where a second YAML document starts, if any: a "---" after content or after another
+// "---", or content after a "..." end marker (markers are only markers in column 0).
+// yaml-cpp's LoadAll would say this too, but it loops forever on some malformed input
+// (tests/fuzz/crashes/profile-loadall-hang.bin).
+std::optional<size_t> second_document_line(std::string_view text) {
+  bool content = false, started = false, ended = false;
+  size_t number = 0;
+  for (size_t start = 0; start < text.size();) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    auto line = text.substr(start, end - start);
+    start = end + 1;
+    ++number;
+    auto marker = [&](std::string_view m) {
+      return line.substr(0, 3) == m && (line.size() == 3 || line[3] == ' ' || line[3] == '\t' ||
+                                        line[3] == '\r');
+    };
+    auto first = line.find_first_not_of(" \t\r");
+    bool blank = first == std::string_view::npos || line[first] == '#';
+    if (marker("---")) {
+      if (content || started || ended) return number;
+      started = true;
+      if (line.find_first_not_of(" \t\r", 3) != std::string_view::npos &&
+          line[line.find_first_not_of(" \t\r", 3)] != '#')
+        content = true;  // "--- {version: 1}"
+    } else if (marker("...")) {
+      ended = true;
+    } else if (!blank && line[0] != '%') {
+      if (ended) return number;
+      content = true;
+    }
+  }
+  return std::nullopt;
+}
+
 Status parse_into(const std::string& text, const std::string& file, Profile& profile,
                   std::vector<std::string>& problems) {
   Parser parser(file);
   try {
-    auto documents = YAML::LoadAll(text);
-    // A second document ("---") would otherwise be dropped without a word.
-    if (documents.size() > 1) {
-      parser.error(documents[1], "a second YAML document (after ---): a profile file holds one; "
-                                 "put the entries in one document or in another file");
-    }
-    parser.document(documents.empty() ? YAML::Node() : documents[0], profile);
+    // YAML::Load reads the first document and drops the rest without a word.
+    if (auto line = second_document_line(text))
+      parser.problems.push_back(fmt::format("{}:{}:1: a second YAML document: a profile file "
+                                            "holds one; put the entries in one document or in "
+                                            "another file",
+                                            file, *line));
+    parser.document(YAML::Load(text), profile);
   } catch (const YAML::ParserException& e) {
     problems.push_back(fmt::format("{}:{}:{}: YAML syntax: {}", file, e.mark.line + 1,
                                    e.mark.column + 1, e.msg));
@@ -406,36 +440,54 @@ Result<Profile> parse_profile(const std::string& text, const std::string& file) 
   return profile;
 }
 
-Result<Profile> load_profile(const std::string& path) {
+namespace {
+
+// The *.yaml and *.yml files of a profile directory, sorted. Every filesystem call takes an
+// error_code: a symlink loop or an unreadable entry is a problem of that entry, reported with
+// the others, never an exception.
+Result<std::vector<std::string>> profile_files(const std::string& path,
+                                               std::vector<std::string>& problems) {
   namespace fs = std::filesystem;
   std::error_code ec;
   std::vector<std::string> files;
-  if (fs::is_directory(path, ec)) {
-    for (const auto& entry : fs::directory_iterator(path, ec)) {
-      auto ext = entry.path().extension();
-      if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml"))
-        files.push_back(entry.path().string());
-    }
-    std::sort(files.begin(), files.end());
-    if (files.empty())
-      return fail(Errc::invalid_input,
-                  fmt::format("{}: no *.yaml or *.yml profile in this directory", path), path);
-  } else if (fs::exists(path, ec)) {
-    files.push_back(path);
-  } else {
+  auto status = fs::status(path, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    return fail(Errc::invalid_input, fmt::format("{}: {}", path, ec.message()), path);
+  if (!fs::exists(status))
     return fail(Errc::not_found, fmt::format("{}: no such profile file or directory", path), path);
+  if (!fs::is_directory(status)) return std::vector<std::string>{path};
+  fs::directory_iterator it(path, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    auto ext = it->path().extension();
+    if (ext != ".yaml" && ext != ".yml") continue;
+    std::error_code entry_ec;
+    if (it->is_regular_file(entry_ec)) files.push_back(it->path().string());
+    else if (entry_ec) problems.push_back(fmt::format("{}: {}", it->path().string(), entry_ec.message()));
+    else problems.push_back(it->path().string() + ": not a regular file (skipped)");
   }
+  if (ec) return fail(Errc::invalid_input, fmt::format("{}: {}", path, ec.message()), path);
+  std::sort(files.begin(), files.end());
+  if (files.empty() && problems.empty())
+    return fail(Errc::invalid_input,
+                fmt::format("{}: no *.yaml or *.yml profile in this directory", path), path);
+  return files;
+}
+
+}  // namespace
+
+Result<Profile> load_profile(const std::string& path) {
   Profile profile;
   std::vector<std::string> problems;
-  for (const auto& file : files) {
-    std::ifstream in(file);
-    if (!in) {
-      problems.push_back(file + ": cannot be read");
+  auto files = profile_files(path, problems);
+  if (!files) return tl::unexpected(files.error());
+  for (const auto& file : *files) {
+    // A FIFO, /dev/zero or a directory given as the profile is refused before it is read.
+    auto text = sriov::read_regular_file(file, file, sriov::kMaxStateFileBytes);
+    if (!text) {
+      problems.push_back(text.error().message);
       continue;
     }
-    std::stringstream text;
-    text << in.rdbuf();
-    parse_into(text.str(), file, profile, problems);
+    parse_into(*text, file, profile, problems);
   }
   check_uuids_unique(profile, problems);
   if (!problems.empty()) return tl::unexpected(sriov::profile_error(problems));

@@ -548,6 +548,25 @@ TEST_CASE("a journal cut at any byte undoes exactly the steps that had started w
   }
 }
 
+TEST_CASE("a journal with fractions or negative numbers is refused, not converted",
+          "[profile][journal]") {
+  // tests/fuzz/crashes/journal-*: 4e242 into an int was undefined behaviour.
+  test::ScratchHost host("x710");
+  Sysfs sysfs(host.path());
+  auto path = host.path() / "run/sriov/journal.json";
+  std::filesystem::create_directories(path.parent_path());
+  for (const char* bad : {R"({"version":3,"pid":4e242,"command":"c","started":"s","done":0,"steps":[]})",
+                          R"({"version":3,"pid":1,"command":"c","started":"s","done":-1,"steps":[]})",
+                          R"({"version":3,"pid":1,"command":"c","started":"s","done":0,"steps":[
+{"type":"set-numvfs","pf":"p","pf_path":"/x","to":-1e300,"from":0,"vf_offset":1,"autoprobe":true,"prior":[]}]})"}) {
+    std::ofstream(path, std::ios::trunc) << bad << "\n";
+    auto found = Journal::find(sysfs, tools::step_kinds());
+    INFO(bad);
+    REQUIRE_FALSE(found);
+    CHECK_THAT(found.error().message, Catch::Contains("cannot be read"));
+  }
+}
+
 TEST_CASE("a step that failed before writing is not undone by recover", "[profile][journal]") {
   // Its undo may fail (nothing to undo), and a journal kept for that would stop every writer.
   test::ScratchHost host("x710");
@@ -641,4 +660,37 @@ TEST_CASE("the nics planner is a pure function of a snapshot built in memory", "
   CHECK_THAT(held.error().message,
              Catch::Contains("VF 3 would move off iavf, but pid 77 (qemu-system-x86) holds "
                              "/dev/vfio/devices/vfio3"));
+}
+
+TEST_CASE("a repeated key, a second document and a bad id are each reported, never dropped",
+          "[profile]") {
+  auto p = mdev::parse_profile(R"(version: 1
+nics:
+  - pf: ens1f0
+    num-vfs: 4
+    num-vfs: 8
+    vfs:
+      - id: 07
+        vlan-id: 5000
+---
+version: 1
+)", "dup.yaml");
+  REQUIRE_FALSE(p);
+  const auto& m = p.error().message;
+  CHECK_THAT(m, Catch::Contains("dup.yaml:5:5: key 'num-vfs' is given twice in a nics entry "
+                                "(also at dup.yaml:4:5)"));
+  CHECK_THAT(m, Catch::Contains("dup.yaml:9:1: a second YAML document"));
+  // The bad id (a leading zero) does not hide the entry's other problem.
+  CHECK_THAT(m, Catch::Contains("dup.yaml:7:13: id: invalid VF range '07'"));
+  CHECK_THAT(m, Catch::Contains("vlan-id=5000: out of range"));
+  // A leading "---" and a trailing "..." are one document.
+  CHECK(mdev::parse_profile("---\nversion: 1\nnics: []\n...\n", "one.yaml"));
+}
+
+TEST_CASE("a profile that once made yaml-cpp's LoadAll loop forever is read at once",
+          "[profile]") {
+  std::ifstream in(std::string(SRIOV_GOLDEN_DIR) + "/../fuzz/crashes/profile-loadall-hang.bin");
+  REQUIRE(in);
+  std::string text(std::istreambuf_iterator<char>(in), {});
+  CHECK_FALSE(mdev::parse_profile(text, "hang.yaml"));  // an error, and it returns
 }

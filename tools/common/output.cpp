@@ -41,14 +41,7 @@ void add_common_options(CLI::App& app, CommonOptions& options, const std::string
   app.add_option("--sysfs-root", options.sysfs_root,
                  "Read and write the host tree under DIR instead of / (env SRIOV_SYSFS_ROOT)")
       ->type_name("DIR")
-      ->check(CLI::Validator(
-          [](std::string& v) {
-            // An empty value must not quietly mean the live host.
-            return v.empty() ? std::string("an empty value names no directory; give / for "
-                                           "the live host")
-                             : std::string();
-          },
-          "DIR"));
+      ->check(non_empty("give / for the live host"));
   app.add_flag("--json", options.json, "Print JSON (shapes in " + man_page + ")");
   app.add_flag("-v,--verbose", options.verbose, "Print the plan before executing it");
   app.add_option("--timeout", options.timeout_seconds,
@@ -74,8 +67,14 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, const char* const
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e, out, err);
   } catch (const CLI::ParseError& e) {
-    print_error(err, program, fmt::format("{} (see {} --help)", e.what(), program));
-    return 2;
+    Output o{out, err, program, false, false};
+    // --json asked for: the usage error is a JSON error object too, like every other error.
+    try {
+      o.json = app.get_option("--json")->count() > 0;
+    } catch (const CLI::Error&) {
+    }
+    return o.error({sriov::Errc::invalid_input,
+                    fmt::format("{} (see {} --help)", e.what(), program)});
   }
   return std::nullopt;
 }
@@ -100,6 +99,12 @@ CLI::Validator seconds(double min, double max) {
                            sriov::escape(v, true), min, max);
       },
       fmt::format("{:g}-{:g}", min, max));
+}
+
+CLI::Validator non_empty(const std::string& hint) {
+  return CLI::Validator(
+      [hint](std::string& v) { return v.empty() ? "an empty value names nothing; " + hint : ""; },
+      "");
 }
 
 int run_escaped(std::ostream& out, std::ostream& err,

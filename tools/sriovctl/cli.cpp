@@ -58,6 +58,23 @@ int run_command(int argc, const char* const* argv, std::ostream& out, std::ostre
 
 }  // namespace
 
+Loaded load_for_write(Context& ctx, bool dry_run,
+                      const std::function<sriov::Status(const sriov::Inventory&)>& check) {
+  {
+    auto early = load_inventory(ctx);
+    if (!early.inventory) return early;
+    if (auto ok = check(*early.inventory); !ok) {
+      Loaded failed;
+      failed.status = ctx.out.error(ok.error());
+      return failed;
+    }
+    if (dry_run) return early;  // no lock to take: this read is the one the plan is made from
+  }
+  Loaded failed;
+  if (failed.status = ctx.begin_write(); failed.status != 0) return failed;
+  return load_inventory(ctx);
+}
+
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
         tools::Injected injected) {
   return tools::run_escaped(out, err, [&](std::ostream& o, std::ostream& e) {

@@ -43,6 +43,13 @@ struct Loaded {
 };
 // with_names: look up vendor/device names (only list and show print them).
 Loaded load_inventory(Context& ctx, bool with_names = false);
+// The writers' order: the PF or VFs the arguments name are resolved (`check`) before the host
+// lock, so a typo is an error at once and writes nothing (not even the lock file), instead of
+// an error after waiting for another writer; then the lock (unless dry_run); then the host is
+// read afresh, under the lock, for the plan. Prints the error and returns its status in
+// Loaded on failure.
+Loaded load_for_write(Context& ctx, bool dry_run,
+                      const std::function<sriov::Status(const sriov::Inventory&)>& check);
 
 // injected: what tests put in place of the kernel (the step runner, the rtnetlink backend).
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,

@@ -16,12 +16,11 @@ struct BindArgs {
 };
 
 int run_bind(Context& ctx, const BindArgs& args, bool unbind) {
-  // Writers hold the host lock from before they read the host until they exit.
-  if (!args.dry_run)
-    if (int status = ctx.begin_write(); status != 0) return status;
   auto spec = sriov::parse_vf_spec(args.spec);
   if (!spec) return ctx.out.error(spec.error());
-  auto loaded = load_inventory(ctx);
+  auto loaded = load_for_write(ctx, args.dry_run, [&](const sriov::Inventory& inv) {
+    return sriov::resolve_vfs(ctx.sysfs, inv, *spec).map([](auto&&) {});
+  });
   if (!loaded.inventory) return loaded.status;
   auto targets = sriov::resolve_vfs(ctx.sysfs, *loaded.inventory, *spec);
   if (!targets) return ctx.out.error(targets.error());

@@ -17,10 +17,9 @@ struct CreateArgs {
 };
 
 int run_create(Context& ctx, const CreateArgs& args) {
-  // Writers hold the host lock from before they read the host until they exit.
-  if (!args.dry_run)
-    if (int status = ctx.begin_write(); status != 0) return status;
-  auto loaded = load_inventory(ctx);
+  auto loaded = load_for_write(ctx, args.dry_run, [&](const sriov::Inventory& inv) {
+    return inv.find_pf(args.pf).map([](auto&&) {});
+  });
   if (!loaded.inventory) return loaded.status;
   auto pf = loaded.inventory->find_pf(args.pf);
   if (!pf) return ctx.out.error(pf.error());

@@ -18,16 +18,15 @@ struct SetArgs {
 };
 
 int run_set(Context& ctx, const SetArgs& args) {
-  // Writers hold the host lock from before they read the host until they exit.
-  if (!args.dry_run)
-    if (int status = ctx.begin_write(); status != 0) return status;
   const auto& o = ctx.out;
   sriov::VfConfig config;
   for (const auto& s : args.settings)
     if (auto ok = sriov::parse_vf_setting(s, config); !ok) return o.error(ok.error());
   auto spec = sriov::parse_vf_spec(args.spec);
   if (!spec) return o.error(spec.error());
-  auto loaded = load_inventory(ctx);
+  auto loaded = load_for_write(ctx, args.dry_run, [&](const sriov::Inventory& inv) {
+    return sriov::resolve_vfs(ctx.sysfs, inv, *spec).map([](auto&&) {});
+  });
   if (!loaded.inventory) return loaded.status;
   auto targets = sriov::resolve_vfs(ctx.sysfs, *loaded.inventory, *spec);
   if (!targets) return o.error(targets.error());

@@ -23,9 +23,9 @@ int run_create(Context& ctx, const CreateArgs& args) {
   if (!args.dry_run) {
     // A parent that appears late (driver load, VFs a sriovctl apply is creating) is waited for
     // without the host lock, which that apply needs; then the host is read again under it.
-    if (wait > 0)
-      if (auto early = host_with_target(ctx, args.parent, wait); !early)
-        return ctx.out.error(early.error());
+    // Without --wait this finds a PARENT typo before the lock too.
+    if (auto early = host_with_target(ctx, args.parent, wait); !early)
+      return ctx.out.error(early.error());
     if (int status = ctx.begin_write(); status != 0) return status;
     wait = 0;
   }

@@ -25,14 +25,23 @@ int run_define(Context& ctx, const DefineArgs& args) {
     if (!given) return o.error(given.error());
     uuid = given->front();
   }
-  if (!args.dry_run)
+  mdev::DefineRequest request{args.parent, args.type, uuid, args.start == "auto"};
+  std::vector<std::string> warnings;
+  if (!args.dry_run) {
+    // A bad PARENT or TYPE is an error before the lock, and writes nothing; the plan is made
+    // again from the host read under it.
+    auto early = load_host(ctx);
+    if (!early.host) return early.status;
+    auto checked = mdev::plan_define(*early.host, mdev::read_definitions(ctx.sysfs, warnings),
+                                     request);
+    if (!checked) return o.error(checked.error());
     if (int status = ctx.begin_write(); status != 0) return status;
+    warnings.clear();
+  }
   auto loaded = load_host(ctx);
   if (!loaded.host) return loaded.status;
-  std::vector<std::string> warnings;
   auto defs = mdev::read_definitions(ctx.sysfs, warnings);
   for (const auto& w : warnings) o.warn(w);
-  mdev::DefineRequest request{args.parent, args.type, uuid, args.start == "auto"};
   return run_plan(ctx, "define", mdev::plan_define(*loaded.host, defs, request), args.dry_run,
                   {{"uuid", uuid}});
 }

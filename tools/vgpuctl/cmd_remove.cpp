@@ -22,16 +22,23 @@ int run_remove(Context& ctx, const RemoveArgs& args) {
   if (!args.parent.empty() && !args.all)
     return o.error({sriov::Errc::invalid_input,
                     "--parent removes every instance of PARENT only together with --all"});
-  if (!args.dry_run)
+  auto plan_for = [&](const mdev::VgpuHost& host) -> sriov::Result<sriov::Plan> {
+    if (!args.ids.empty()) return mdev::plan_remove(host, args.ids);
+    auto target = mdev::find_target(host, args.parent);
+    if (!target) return tl::unexpected(target.error());
+    return mdev::plan_remove_all(host, *target);
+  };
+  if (!args.dry_run) {
+    // A typo in an ID or PARENT is an error before the lock (and writes nothing); the plan is
+    // made again from the host read under it.
+    auto early = load_host(ctx);
+    if (!early.host) return early.status;
+    if (auto checked = plan_for(*early.host); !checked) return o.error(checked.error());
     if (int status = ctx.begin_write(); status != 0) return status;
+  }
   auto loaded = load_host(ctx);
   if (!loaded.host) return loaded.status;
-  if (args.ids.empty()) {
-    auto target = mdev::find_target(*loaded.host, args.parent);
-    if (!target) return o.error(target.error());
-    return run_plan(ctx, "remove", mdev::plan_remove_all(*loaded.host, *target), args.dry_run);
-  }
-  return run_plan(ctx, "remove", mdev::plan_remove(*loaded.host, args.ids), args.dry_run);
+  return run_plan(ctx, "remove", plan_for(*loaded.host), args.dry_run);
 }
 
 }  // namespace

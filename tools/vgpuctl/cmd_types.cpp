@@ -99,7 +99,8 @@ void add_types(CLI::App& app, Runner& selected) {
   auto parent = std::make_shared<std::string>();
   tools::declare_when_used(cmd, [=] {
     cmd->add_option("PARENT", *parent,
-                    "PCI address (0000:af:00.0 or af:00.0) or mdev parent name (mbochs)");
+                    "PCI address (0000:af:00.0 or af:00.0) or mdev parent name (mbochs)")
+        ->check(tools::non_empty("leave PARENT out for every GPU"));
   });
   cmd->callback(
       [&selected, parent] { selected = [parent](Context& c) { return run_types(c, *parent); }; });

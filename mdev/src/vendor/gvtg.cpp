@@ -19,7 +19,7 @@ VgpuType gvtg_type(const MdevType& type) {
     else
       t.vendor.emplace_back(key, value);
   }
-  if (low && high) t.framebuffer = *low + *high;
+  if (low && high && *low <= UINT64_MAX - *high) t.framebuffer = *low + *high;
   return t;
 }
 

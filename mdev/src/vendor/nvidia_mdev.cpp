@@ -31,7 +31,8 @@ NvidiaTypeName parse_nvidia_type_name(std::string_view name) {
   out.profile_class = cls;
   // The number after the last '-' is the framebuffer in GB ("0" is 512 MB on Maxwell).
   auto gb = text::to_uint(token.substr(0, digits));
-  if (gb) out.framebuffer = *gb == 0 ? 512 * kMiB : *gb * kGiB;
+  // A count of GiB past 64 bits is no size: never a wrapped one.
+  if (gb && *gb <= UINT64_MAX / kGiB) out.framebuffer = *gb == 0 ? 512 * kMiB : *gb * kGiB;
   return out;
 }
 

@@ -332,3 +332,14 @@ TEST_CASE("Intel xe: VFs and their sriov_admin profiles are listed", "[vendor][x
   REQUIRE_FALSE(plan);
   CHECK(plan.error().code == sriov::Errc::not_found);
 }
+
+TEST_CASE("sizes too large for 64 bits are no size, never a wrapped one (fuzz findings)",
+          "[vendor]") {
+  // tests/fuzz/crashes/mdev_types-*: each of these once came back as a small framebuffer.
+  CHECK_FALSE(parse_vendor_megabytes("888888888888888888"));
+  CHECK_FALSE(parse_vendor_megabytes("17179869184G"));
+  CHECK_FALSE(parse_nvidia_type_name("GRID T4-17179869184Q").framebuffer);
+  auto sum = gvtg_type(raw("i915-GVTg_V5_4", "GVTg_V5_4",
+                           "low_gm_size: 17179869183G\nhigh_gm_size: 2G\n", 1));
+  CHECK_FALSE(sum.framebuffer);
+}

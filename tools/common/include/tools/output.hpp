@@ -99,6 +99,8 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, const char* const
 // and "0x10" as hex), seconds without NaN, infinity or exponents.
 CLI::Validator decimal(uint64_t min, uint64_t max);
 CLI::Validator seconds(double min, double max);
+// An empty value given on purpose ('') must not quietly mean "all" or "the default".
+CLI::Validator non_empty(const std::string& hint);
 
 // Runs a tool's command line with everything it prints escaped (EscapingStream).
 int run_escaped(std::ostream& out, std::ostream& err,
