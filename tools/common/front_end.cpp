@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "tools/fault_injection.hpp"
 #include "tools/writing.hpp"
 
 namespace tools {
@@ -52,11 +53,13 @@ int run_plan(Context& ctx, const std::string& command, sriov::Result<sriov::Plan
       ctx.injected.make_runner
           ? ctx.injected.make_runner(ctx.sysfs, ctx.kernel_options(), link)
           : std::make_unique<sriov::KernelRunner>(ctx.sysfs, ctx.kernel_options(), link);
+  auto* kernel = dynamic_cast<sriov::KernelRunner*>(runner.get());
+  runner = with_fault_injection(std::move(runner), ctx.sysfs,
+                                [&](const std::string& w) { o.warn(w); });
   auto executed = execute_journaled(o, ctx.sysfs, ctx.command_line, *plan, *runner);
   if (!executed) return o.error(executed.error());
   auto& report = *executed;
-  if (auto* kernel = dynamic_cast<sriov::KernelRunner*>(runner.get()))
-    report.warnings = kernel->warnings();
+  if (kernel) report.warnings = kernel->warnings();
   if (o.json) {
     auto j = plan_json(command, *plan, false, &report);
     j.update(extra);
