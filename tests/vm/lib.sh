@@ -149,6 +149,14 @@ hold() { # file — a background process (sleep) holds it open, as a VM's QEMU h
   HOLDER=$!
   until holders "$1" | grep -q "^$HOLDER:"; do n=$((n + 1)); [ $n -lt 50 ] || break; sleep 0.1; done
 }
+new_netdevsim() { # ID MAX_VFS — a netdevsim SR-IOV PF; sets ND (its device dir) and IF (netdev)
+  local n=0
+  echo "$1 1" > /sys/bus/netdevsim/new_device || die "cannot create netdevsim$1"
+  ND=/sys/bus/netdevsim/devices/netdevsim$1
+  while ! ls "$ND"/net/* >/dev/null 2>&1; do n=$((n + 1)); [ $n -lt 50 ] || die "no netdev for netdevsim$1"; sleep 0.1; done
+  IF=$(ls "$ND/net" | head -1)
+  echo "$2" > "/sys/kernel/debug/netdevsim/netdevsim$1/max_vfs" || die "cannot raise max_vfs of netdevsim$1"
+}
 # mdev instances, as /sys/bus/mdev/devices lists them
 mdevs() { ls /sys/bus/mdev/devices | wc -l; }
 type_of() { basename "$(readlink "/sys/bus/mdev/devices/$1/mdev_type")"; } # UUID

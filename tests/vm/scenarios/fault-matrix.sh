@@ -15,11 +15,7 @@
 
 PF=$(nvme_pfs | head -1)
 [ -n "$PF" ] || die "no nvme PF"
-echo "7 1" > /sys/bus/netdevsim/new_device || die "no netdevsim"
-ND=/sys/bus/netdevsim/devices/netdevsim7
-n=0; while ! ls "$ND"/net/* >/dev/null 2>&1; do n=$((n+1)); [ $n -lt 50 ] || die "no netdev"; sleep 0.1; done
-IF=$(ls "$ND/net" | head -1)
-echo 8 > /sys/kernel/debug/netdevsim/netdevsim7/max_vfs
+new_netdevsim 7 8
 mkdir -p /run/sriov && touch /run/sriov/fault-injection-armed
 
 # Everything a plan here can change, read without the tools.

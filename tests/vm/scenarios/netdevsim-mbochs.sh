@@ -9,13 +9,8 @@
 
 log "--- netdevsim"
 ID=7
-echo "$ID 1" > /sys/bus/netdevsim/new_device || die "cannot create netdevsim$ID"
-ND=/sys/bus/netdevsim/devices/netdevsim$ID
-n=0
-while ! ls "$ND"/net/* >/dev/null 2>&1; do n=$((n + 1)); [ $n -lt 50 ] || die "no netdev for netdevsim$ID"; sleep 0.1; done
-IF=$(ls "$ND/net" | head -1)
+new_netdevsim "$ID" 16
 log "netdevsim$ID netdev: $IF"
-echo 16 > "/sys/kernel/debug/netdevsim/netdevsim$ID/max_vfs" || die "cannot raise max_vfs"
 assert_file 16 "/sys/kernel/debug/netdevsim/netdevsim$ID/max_vfs" "max_vfs raised"
 
 expect_exit 0 sriovctl list

@@ -9,19 +9,12 @@
 # timeout: 400
 . "${RIG_LIB:-/host/lib.sh}"
 
-new_nsim() { # ID VFS -> sets IF
-  local id=$1 n=0 nd=/sys/bus/netdevsim/devices/netdevsim$1
-  echo "$id 1" > /sys/bus/netdevsim/new_device || die "cannot create netdevsim$id"
-  while ! ls "$nd"/net/* >/dev/null 2>&1; do n=$((n + 1)); [ $n -lt 50 ] || die "no netdev"; sleep 0.1; done
-  IF=$(ls "$nd/net" | head -1)
-  echo "$2" > "/sys/kernel/debug/netdevsim/netdevsim$id/max_vfs" || die "cannot raise max_vfs"
-}
 vf_line() { grep "^vf $2 " "$1"; }
 # Count VFs in a vfdump whose settings (all but the MAC) are exactly $2.
 count_matching() { sed 's/^vf [0-9]* mac [0-9a-f:]* //' "$1" | grep -cxF "$2"; }
 
 log "--- 300 VFs, every attribute, one command"
-new_nsim 3 1024
+new_netdevsim 3 1024
 expect_exit 0 sriovctl create "$IF" 300
 assert_file 300 /sys/bus/netdevsim/devices/netdevsim3/sriov_numvfs "300 VFs"
 SIX="vlan=100 qos=3 vlan-proto=802.1ad min-rate=100 max-rate=1000 spoofchk=on trust=on link-state=enable query-rss=on"
@@ -72,7 +65,7 @@ vfdump "$IF" > /tmp/after
 assert_eq "" "$(diff /tmp/before /tmp/after)" "VF 5 restored (max-rate 1000 again)"
 
 log "--- a kernel refusal mid-command leaves the PF exactly as it was"
-new_nsim 4 16
+new_netdevsim 4 16
 expect_exit 0 sriovctl create "$IF" 8
 expect_exit 0 sriovctl set "$IF#0-3" max-rate=1000
 expect_exit 0 sriovctl set "$IF#4-7" max-rate=500
@@ -88,7 +81,7 @@ assert_eq "" "$(diff /tmp/before /tmp/after)" "PF exactly as before"
 devlink dev eswitch set netdevsim/netdevsim4 mode legacy
 
 log "--- 1024 VFs, past the 64 KiB attribute limit"
-new_nsim 5 1024
+new_netdevsim 5 1024
 expect_exit 0 sriovctl create "$IF" 1024
 expect_exit 0 sriovctl --json set "$IF#0-1023" mac-from=02:00:00:01:00:00 $SIX
 # nine attributes with QinQ are 132 bytes per VF: 1024 VFs need 3 lists under 64 KiB

@@ -13,11 +13,7 @@
 set -- $(nvme_pfs)
 PF1=$1; PF2=$2
 [ -n "$PF2" ] || die "need two nvme PFs"
-echo "9 1" > /sys/bus/netdevsim/new_device || die "no netdevsim"
-ND=/sys/bus/netdevsim/devices/netdevsim9
-n=0; while ! ls "$ND"/net/* >/dev/null 2>&1; do n=$((n+1)); [ $n -lt 50 ] || die "no netdev"; sleep 0.1; done
-IF=$(ls "$ND/net" | head -1)
-echo 16 > /sys/kernel/debug/netdevsim/netdevsim9/max_vfs
+new_netdevsim 9 16
 state() { echo "$(sriov_state "$PF1") | $(sriov_state "$PF2") | nsim=$(cat "$ND/sriov_numvfs")"; vfdump "$IF" 2>/dev/null; }
 
 cat > /tmp/site.yaml <<EOP

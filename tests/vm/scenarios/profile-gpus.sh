@@ -21,11 +21,7 @@ of_type() { # type — its instances' UUIDs, sorted
 rm -rf "$D"
 mkdir -p "$D/scripts.d/callouts" "$D/scripts.d/notifiers"   # mdevctl refuses to run without
 
-echo "9 1" > /sys/bus/netdevsim/new_device || die "no netdevsim"
-ND=/sys/bus/netdevsim/devices/netdevsim9
-n=0; while ! ls "$ND"/net/* >/dev/null 2>&1; do n=$((n+1)); [ $n -lt 50 ] || die "no netdev"; sleep 0.1; done
-IF=$(ls "$ND/net" | head -1)
-echo 16 > /sys/kernel/debug/netdevsim/netdevsim9/max_vfs
+new_netdevsim 9 16
 # Everything a failed apply must leave as it was: instances and types, definitions and their
 # bytes, the NIC's VF count, the pool.
 state() {
