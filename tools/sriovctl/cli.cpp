@@ -60,18 +60,26 @@ int run_command(int argc, const char* const* argv, std::ostream& out, std::ostre
 
 Loaded load_for_write(Context& ctx, bool dry_run,
                       const std::function<sriov::Status(const sriov::Inventory&)>& check) {
-  {
-    auto early = load_inventory(ctx);
-    if (!early.inventory) return early;
-    if (auto ok = check(*early.inventory); !ok) {
+  // A dry run takes no lock: its one read is the one the plan is made from.
+  if (dry_run) {
+    auto loaded = load_inventory(ctx);
+    if (loaded.inventory)
+      if (auto ok = check(*loaded.inventory); !ok) {
+        loaded.status = ctx.out.error(ok.error());
+        loaded.inventory.reset();
+      }
+    return loaded;
+  }
+  // A scan that fails before the lock (devices vanishing under another writer) decides
+  // nothing: the one under the lock does.
+  if (auto early = sriov::Inventory::scan(ctx.sysfs, false))
+    if (auto ok = check(*early); !ok) {
       Loaded failed;
       failed.status = ctx.out.error(ok.error());
       return failed;
     }
-    if (dry_run) return early;  // no lock to take: this read is the one the plan is made from
-  }
-  Loaded failed;
-  if (failed.status = ctx.begin_write(); failed.status != 0) return failed;
+  Loaded locked;
+  if (locked.status = ctx.begin_write(); locked.status != 0) return locked;
   return load_inventory(ctx);
 }
 

@@ -43,11 +43,12 @@ struct Loaded {
 };
 // with_names: look up vendor/device names (only list and show print them).
 Loaded load_inventory(Context& ctx, bool with_names = false);
-// The writers' order: the PF or VFs the arguments name are resolved (`check`) before the host
-// lock, so a typo is an error at once and writes nothing (not even the lock file), instead of
-// an error after waiting for another writer; then the lock (unless dry_run); then the host is
-// read afresh, under the lock, for the plan. Prints the error and returns its status in
-// Loaded on failure.
+// The writers' order: the PF the arguments name is resolved (`check`) before the host lock, so
+// a typo is an error at once and writes nothing (not even the lock file), instead of an error
+// after waiting for another writer; then the lock (unless dry_run); then the host is read
+// afresh, under the lock, for the plan. `check` may look only at what another writer cannot
+// change under it (a PF, not its VFs: a concurrent apply takes them through 0). Prints the
+// error and returns its status in Loaded on failure.
 Loaded load_for_write(Context& ctx, bool dry_run,
                       const std::function<sriov::Status(const sriov::Inventory&)>& check);
 

@@ -25,7 +25,9 @@ int run_set(Context& ctx, const SetArgs& args) {
   auto spec = sriov::parse_vf_spec(args.spec);
   if (!spec) return o.error(spec.error());
   auto loaded = load_for_write(ctx, args.dry_run, [&](const sriov::Inventory& inv) {
-    return sriov::resolve_vfs(ctx.sysfs, inv, *spec).map([](auto&&) {});
+    // Only the PF: VFs come and go while another writer runs, and are checked under the lock.
+    if (spec->vf) return sriov::Status{};
+    return inv.find_pf(spec->pf).map([](auto&&) {});
   });
   if (!loaded.inventory) return loaded.status;
   auto targets = sriov::resolve_vfs(ctx.sysfs, *loaded.inventory, *spec);

@@ -23,8 +23,10 @@ int run_create(Context& ctx, const CreateArgs& args) {
   if (!args.dry_run) {
     // A parent that appears late (driver load, VFs a sriovctl apply is creating) is waited for
     // without the host lock, which that apply needs; then the host is read again under it.
-    // Without --wait this finds a PARENT typo before the lock too.
-    if (auto early = host_with_target(ctx, args.parent, wait); !early)
+    // Without --wait a malformed PARENT is an error before the lock too; one that is absent
+    // is looked for again under it (a concurrent apply may be creating it).
+    if (auto early = host_with_target(ctx, args.parent, wait);
+        !early && (wait > 0 || early.error().code == sriov::Errc::invalid_input))
       return ctx.out.error(early.error());
     if (int status = ctx.begin_write(); status != 0) return status;
     wait = 0;

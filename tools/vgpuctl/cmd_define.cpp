@@ -28,13 +28,15 @@ int run_define(Context& ctx, const DefineArgs& args) {
   mdev::DefineRequest request{args.parent, args.type, uuid, args.start == "auto"};
   std::vector<std::string> warnings;
   if (!args.dry_run) {
-    // A bad PARENT or TYPE is an error before the lock, and writes nothing; the plan is made
-    // again from the host read under it.
-    auto early = load_host(ctx);
-    if (!early.host) return early.status;
-    auto checked = mdev::plan_define(*early.host, mdev::read_definitions(ctx.sysfs, warnings),
-                                     request);
-    if (!checked) return o.error(checked.error());
+    // A malformed PARENT is an error before the lock, and writes nothing; what depends on
+    // definitions and instances (which other writers change) is decided under the lock.
+    // A scan that fails here (devices vanishing under another writer) decides nothing.
+    if (auto early = mdev::scan_vgpu_host(ctx.sysfs)) {
+      auto checked =
+          mdev::plan_define(*early, mdev::read_definitions(ctx.sysfs, warnings), request);
+      if (!checked && checked.error().code == sriov::Errc::invalid_input)
+        return o.error(checked.error());
+    }
     if (int status = ctx.begin_write(); status != 0) return status;
     warnings.clear();
   }

@@ -29,11 +29,13 @@ int run_remove(Context& ctx, const RemoveArgs& args) {
     return mdev::plan_remove_all(host, *target);
   };
   if (!args.dry_run) {
-    // A typo in an ID or PARENT is an error before the lock (and writes nothing); the plan is
-    // made again from the host read under it.
-    auto early = load_host(ctx);
-    if (!early.host) return early.status;
-    if (auto checked = plan_for(*early.host); !checked) return o.error(checked.error());
+    // A malformed ID is an error before the lock (and writes nothing). Whether an instance
+    // exists is decided under it: another writer may be creating or removing it now.
+    // A scan that fails here (devices vanishing under another writer) decides nothing.
+    if (auto early = mdev::scan_vgpu_host(ctx.sysfs))
+      if (auto checked = plan_for(*early);
+          !checked && checked.error().code == sriov::Errc::invalid_input)
+        return o.error(checked.error());
     if (int status = ctx.begin_write(); status != 0) return status;
   }
   auto loaded = load_host(ctx);
