@@ -370,9 +370,8 @@ std::optional<size_t> second_document_line(std::string_view text) {
     if (marker("---")) {
       if (content || started || ended) return number;
       started = true;
-      if (line.find_first_not_of(" \t\r", 3) != std::string_view::npos &&
-          line[line.find_first_not_of(" \t\r", 3)] != '#')
-        content = true;  // "--- {version: 1}"
+      auto rest = line.find_first_not_of(" \t\r", 3);
+      if (rest != std::string_view::npos && line[rest] != '#') content = true;  // "--- {a: 1}"
     } else if (marker("...")) {
       ended = true;
     } else if (!blank && line[0] != '%') {

@@ -7,26 +7,11 @@
 #include "sriov/journal.hpp"
 #include "sriov/step_codec.hpp"
 
-namespace {
-
-// Every step kind, as the tools pass them (tools::step_kinds()).
-const sriov::StepCodecs& kinds() {
-  static const sriov::StepCodecs all = [] {
-    sriov::StepCodecs k = sriov::nic_step_kinds();
-    const auto& gpu = mdev::mdev_step_kinds();
-    k.insert(k.end(), gpu.begin(), gpu.end());
-    return k;
-  }();
-  return all;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::string path = std::string(sriov::kRunDir) + "/journal.json";
   fuzz::put_file(path, fuzz::text(data, size));
   static const sriov::Sysfs sysfs(fuzz::scratch_root());
-  auto found = sriov::Journal::find(sysfs, kinds());
+  auto found = sriov::Journal::find(sysfs, mdev::all_step_kinds());
   if (!found || !*found) return 0;
   // What `sriovctl recover` shows before undoing, and the records a resumed journal writes.
   for (const auto& step : (*found)->plan.steps) {

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
+#include "mdev/step_kinds.hpp"
 #include "mdev/host_profile.hpp"
 #include "mdev/steps/mdev_steps.hpp"
 #include "tools/writing.hpp"
@@ -462,7 +463,7 @@ TEST_CASE("the journal round-trips every step and recovery undoes the started on
     std::ofstream(host.path() / "run/sriov/journal.json", std::ios::app)
         << R"({"done":3,"index":2,"step":{"type":"bi)";
   }
-  auto found = Journal::find(sysfs, tools::step_kinds());
+  auto found = Journal::find(sysfs, mdev::all_step_kinds());
   REQUIRE(found);
   REQUIRE(found->has_value());
   auto& run = **found;
@@ -490,7 +491,7 @@ TEST_CASE("the journal round-trips every step and recovery undoes the started on
   CHECK(report.ok());
   // Steps 0-1 completed and step 2 may have been half-way: those three, in reverse.
   CHECK(runner.undone == std::vector<std::string>{"bind", "set-numvfs", "set-autoprobe"});
-  CHECK_FALSE(Journal::find(sysfs, tools::step_kinds())->has_value());
+  CHECK_FALSE(Journal::find(sysfs, mdev::all_step_kinds())->has_value());
 }
 
 namespace {
@@ -537,7 +538,7 @@ TEST_CASE("a journal cut at any byte undoes exactly the steps that had started w
     std::vector<std::string> expected;
     for (const auto& [end, target] : started_at)
       if (cut + 1 >= end) expected.insert(expected.begin(), target);  // newline may be cut
-    auto found = Journal::find(sysfs, tools::step_kinds());
+    auto found = Journal::find(sysfs, mdev::all_step_kinds());
     REQUIRE(found);
     REQUIRE(found->has_value());
     UndoRecorder runner;
@@ -560,7 +561,7 @@ TEST_CASE("a journal with fractions or negative numbers is refused, not converte
                           R"({"version":3,"pid":1,"command":"c","started":"s","done":0,"steps":[
 {"type":"set-numvfs","pf":"p","pf_path":"/x","to":-1e300,"from":0,"vf_offset":1,"autoprobe":true,"prior":[]}]})"}) {
     std::ofstream(path, std::ios::trunc) << bad << "\n";
-    auto found = Journal::find(sysfs, tools::step_kinds());
+    auto found = Journal::find(sysfs, mdev::all_step_kinds());
     INFO(bad);
     REQUIRE_FALSE(found);
     CHECK_THAT(found.error().message, Catch::Contains("cannot be read"));
@@ -578,7 +579,7 @@ TEST_CASE("a step that failed before writing is not undone by recover", "[profil
   REQUIRE(journal);
   REQUIRE(journal->step_started(0, plan));
   REQUIRE(journal->step_done(0, plan));
-  auto found = Journal::find(sysfs, tools::step_kinds());
+  auto found = Journal::find(sysfs, mdev::all_step_kinds());
   REQUIRE(found);
   REQUIRE(found->has_value());
   CHECK_FALSE((*found)->next_started);
@@ -593,13 +594,13 @@ TEST_CASE("a journal or lock that is not a regular file stops writers with one c
   Sysfs sysfs(host.path());
   auto journal = host.path() / "run/sriov/journal.json";
   std::filesystem::create_directories(journal);  // a directory where the journal belongs
-  auto found = Journal::find(sysfs, tools::step_kinds());
+  auto found = Journal::find(sysfs, mdev::all_step_kinds());
   REQUIRE_FALSE(found);
   CHECK_THAT(found.error().message, Catch::Contains("journal cannot be read") &&
                                         Catch::Contains("a directory"));
   std::filesystem::remove(journal);
   REQUIRE(::mkfifo(journal.c_str(), 0600) == 0);  // a FIFO: reading it must not hang
-  found = Journal::find(sysfs, tools::step_kinds());
+  found = Journal::find(sysfs, mdev::all_step_kinds());
   REQUIRE_FALSE(found);
   CHECK_THAT(found.error().message, Catch::Contains("a FIFO"));
   std::filesystem::remove(journal);

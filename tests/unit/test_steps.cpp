@@ -119,7 +119,7 @@ TEST_CASE("every step kind performs exactly the writes it declares, as the dry r
   }
   // Every kind of both libraries' lists is covered here.
   std::set<std::string> listed;
-  for (const auto& k : tools::step_kinds()) listed.insert(std::string(k.type));
+  for (const auto& k : mdev::all_step_kinds()) listed.insert(std::string(k.type));
   CHECK(kinds == listed);
 }
 
@@ -128,7 +128,7 @@ TEST_CASE("every step kind comes back from its journal record as it went in", "[
     std::string record;
     c.step.encode(record);
     INFO(record);
-    auto back = decode_step(tools::step_kinds(), nlohmann::json::parse(record));
+    auto back = decode_step(mdev::all_step_kinds(), nlohmann::json::parse(record));
     REQUIRE(back);
     std::string again;
     back->encode(again);

@@ -17,19 +17,9 @@ sriov::KernelOptions kernel_options(const CommonOptions& options) {
   return k;
 }
 
-const sriov::StepCodecs& step_kinds() {
-  static const sriov::StepCodecs kinds = [] {
-    sriov::StepCodecs all = sriov::nic_step_kinds();
-    const auto& gpu = mdev::mdev_step_kinds();
-    all.insert(all.end(), gpu.begin(), gpu.end());
-    return all;
-  }();
-  return kinds;
-}
-
 int recover_interrupted(const Output& o, const sriov::Sysfs& sysfs,
                         const sriov::KernelOptions& kernel, bool report_when_clean) {
-  auto found = sriov::Journal::find(sysfs, step_kinds());
+  auto found = sriov::Journal::find(sysfs, mdev::all_step_kinds());
   if (!found) return o.error(found.error());
   if (!*found) {
     if (report_when_clean) {

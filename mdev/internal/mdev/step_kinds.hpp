@@ -10,6 +10,10 @@ namespace mdev {
 // CreateMdev, RemoveMdev, SetVgpuType, WriteConfigFile.
 const sriov::StepCodecs& mdev_step_kinds();
 
+// Every step kind a journal record may hold, whichever tool wrote it: libsriov's NIC kinds and
+// these. What the tools (and anything else reading the journal) pass to Journal::find.
+const sriov::StepCodecs& all_step_kinds();
+
 }  // namespace mdev
 
 namespace sriov {

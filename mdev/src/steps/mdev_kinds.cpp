@@ -15,4 +15,14 @@ const sriov::StepCodecs& mdev_step_kinds() {
   return kinds;
 }
 
+const sriov::StepCodecs& all_step_kinds() {
+  static const sriov::StepCodecs kinds = [] {
+    sriov::StepCodecs all = sriov::nic_step_kinds();
+    const auto& gpu = mdev_step_kinds();
+    all.insert(all.end(), gpu.begin(), gpu.end());
+    return all;
+  }();
+  return kinds;
+}
+
 }  // namespace mdev

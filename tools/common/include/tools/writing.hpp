@@ -16,9 +16,6 @@ namespace tools {
 
 sriov::KernelOptions kernel_options(const CommonOptions& options);
 
-// Every step kind a journal record may hold: libsriov's NIC kinds and libmdev's vGPU kinds.
-const sriov::StepCodecs& step_kinds();
-
 // Rolls back an interrupted run if /run/sriov/journal.json has one (whichever tool wrote it)
 // and says what it undid: on stderr before another command, on stdout (or as JSON) for
 // `sriovctl recover` (report_when_clean). Exit status.
