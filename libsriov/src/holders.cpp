@@ -1,4 +1,5 @@
 #include "sriov/holders.hpp"
+#include "sriov/text.hpp"
 
 #include <fmt/format.h>
 
@@ -35,7 +36,7 @@ namespace {
 std::vector<Holder> scan_proc(const Sysfs& sysfs) {
   std::vector<Holder> out;
   for (const auto& pid_name : sysfs.list("/proc")) {
-    auto pid = detail::parse_uint(pid_name);
+    auto pid = parse_unsigned(pid_name);
     if (!pid) continue;
     std::string fd_dir = "/proc/" + pid_name + "/fd";
     std::set<std::string> seen;

@@ -1,8 +1,10 @@
 #include "sriov/inventory.hpp"
+#include "sriov/text.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <climits>
 #include <map>
 
 #include "parse_util.hpp"
@@ -22,17 +24,27 @@ std::optional<unsigned> read_unsigned(const Sysfs& sysfs, const std::string& pat
 std::optional<unsigned> group_of(const Sysfs& sysfs, const std::string& device_path) {
   auto name = sysfs.link_name(join_path(device_path, "iommu_group"));
   if (!name) return std::nullopt;
-  auto n = detail::parse_uint(*name);
+  auto n = parse_unsigned(*name);
   if (!n) return std::nullopt;
   return static_cast<unsigned>(*n);
 }
 
+// A read that timed out in the kernel (Sysfs::read's watchdog) is not an absent attribute:
+// the scan stops there rather than report, say, 0 VFs on a PF whose VFs are being removed.
+Status unless_stuck(const Result<std::string>& read) {
+  if (!read && read.error().code == Errc::timeout) return tl::unexpected(read.error());
+  return {};
+}
+
 // Fills the sysfs facts common to PCI and non-PCI PFs.
-void read_pf_common(const Sysfs& sysfs, PhysicalFunction& pf) {
+Status read_pf_common(const Sysfs& sysfs, PhysicalFunction& pf) {
   const auto& dev = pf.device_path;
   pf.driver = sysfs.link_name(join_path(dev, "driver"));
   pf.netdevs = sysfs.list(join_path(dev, "net"));
-  pf.num_vfs = read_unsigned(sysfs, join_path(dev, "sriov_numvfs")).value_or(0);
+  auto num_vfs = sysfs.read(join_path(dev, "sriov_numvfs"));
+  if (auto ok = unless_stuck(num_vfs); !ok) return ok;
+  auto count = num_vfs ? parse_unsigned(detail::trim(*num_vfs)) : std::nullopt;
+  pf.num_vfs = count && *count <= UINT_MAX ? static_cast<unsigned>(*count) : 0;
   if (auto numa = sysfs.read_int_opt(join_path(dev, "numa_node")); numa && *numa >= 0)
     pf.numa_node = static_cast<int>(*numa);
   pf.iommu_group = group_of(sysfs, dev);
@@ -43,6 +55,7 @@ void read_pf_common(const Sysfs& sysfs, PhysicalFunction& pf) {
       break;
     }
   }
+  return {};
 }
 
 Result<PhysicalFunction> read_pci_pf(const Sysfs& sysfs, const detail::PciDeviceInfo& info) {
@@ -58,7 +71,7 @@ Result<PhysicalFunction> read_pci_pf(const Sysfs& sysfs, const detail::PciDevice
   pf.device_id = info.device_id;
   pf.vendor_name = info.vendor_name;
   pf.device_name = info.device_name;
-  read_pf_common(sysfs, pf);
+  if (auto ok = read_pf_common(sysfs, pf); !ok) return tl::unexpected(ok.error());
   const auto& dev = pf.device_path;
   pf.total_vfs = read_unsigned(sysfs, join_path(dev, "sriov_totalvfs"));
   if (auto ap = sysfs.read_int_opt(join_path(dev, "sriov_drivers_autoprobe")))
@@ -72,7 +85,7 @@ Result<PhysicalFunction> read_pci_pf(const Sysfs& sysfs, const detail::PciDevice
 }
 
 // Netdevs whose device is not a PCI function but has sriov_numvfs (netdevsim and the like).
-std::vector<PhysicalFunction> scan_non_pci_pfs(const Sysfs& sysfs) {
+Result<std::vector<PhysicalFunction>> scan_non_pci_pfs(const Sysfs& sysfs) {
   std::map<std::string, PhysicalFunction> by_device;
   for (const auto& netdev : sysfs.list("/sys/class/net")) {
     auto dev = sysfs.resolve("/sys/class/net/" + netdev + "/device");
@@ -87,7 +100,7 @@ std::vector<PhysicalFunction> scan_non_pci_pfs(const Sysfs& sysfs) {
     pf.bus = subsystem.value_or("unknown");
     pf.vendor_name = pf.bus;
     pf.device_name = pf.bus + " device";
-    read_pf_common(sysfs, pf);
+    if (auto ok = read_pf_common(sysfs, pf); !ok) return tl::unexpected(ok.error());
     by_device.emplace(*dev, std::move(pf));
   }
   std::vector<PhysicalFunction> out;
@@ -140,7 +153,9 @@ Result<Inventory> Inventory::scan(const Sysfs& sysfs, bool with_names) {
     if (!pf) return tl::unexpected(pf.error());
     inv.pfs_.push_back(std::move(*pf));
   }
-  for (auto& pf : scan_non_pci_pfs(sysfs)) inv.pfs_.push_back(std::move(pf));
+  auto others = scan_non_pci_pfs(sysfs);
+  if (!others) return tl::unexpected(others.error());
+  for (auto& pf : *others) inv.pfs_.push_back(std::move(pf));
   return inv;
 }
 
@@ -175,7 +190,7 @@ Result<PhysicalFunction> Inventory::find_pf(std::string_view spec) const {
 
 Result<PhysicalFunction> Inventory::refresh(const PhysicalFunction& pf) const {
   PhysicalFunction out = pf;
-  read_pf_common(*sysfs_, out);
+  if (auto ok = read_pf_common(*sysfs_, out); !ok) return tl::unexpected(ok.error());
   if (out.is_pci) {
     if (auto ap = sysfs_->read_int_opt(join_path(out.device_path, "sriov_drivers_autoprobe")))
       out.drivers_autoprobe = *ap != 0;
@@ -213,9 +228,9 @@ Result<VirtualFunction> read_vf(const Sysfs& sysfs, unsigned index, std::string_
   auto address = PciAddress::parse(std::filesystem::path(vf.device_path).filename().string());
   if (address) vf.address = *address;
   vf.driver = sysfs.link_name(join_path(device_path, "driver"));
-  if (auto ov = sysfs.read_opt(join_path(device_path, "driver_override"));
-      ov && !ov->empty() && *ov != "(null)")
-    vf.driver_override = *ov;
+  auto ov = sysfs.read(join_path(device_path, "driver_override"));
+  if (auto ok = unless_stuck(ov); !ok) return tl::unexpected(ok.error());
+  if (ov && !ov->empty() && *ov != "(null)") vf.driver_override = *ov;
   vf.netdevs = sysfs.list(join_path(device_path, "net"));
   vf.iommu_group = group_of(sysfs, vf.device_path);
   if (vf.iommu_group) {
@@ -236,7 +251,7 @@ Result<std::vector<VirtualFunction>> read_vfs(const Sysfs& sysfs, const Physical
   }
   for (const auto& name : sysfs.list(pf.device_path)) {
     if (name.rfind("virtfn", 0) != 0) continue;
-    auto index = detail::parse_uint(std::string_view(name).substr(6));
+    auto index = parse_unsigned(std::string_view(name).substr(6));
     if (!index) continue;
     auto path = sysfs.resolve(join_path(pf.device_path, name));
     if (!path) continue;  // a link the kernel is removing right now

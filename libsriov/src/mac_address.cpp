@@ -1,4 +1,5 @@
 #include "sriov/mac_address.hpp"
+#include "sriov/text.hpp"
 
 #include <fmt/format.h>
 
@@ -22,7 +23,7 @@ Result<MacAddress> MacAddress::parse(std::string_view text) {
     auto group = text.substr(at, 2);
     if (!detail::is_hex(group[0]) || !detail::is_hex(group[1]))
       return bad(fmt::format("'{}' is not a hex byte", group));
-    mac.bytes[i] = static_cast<uint8_t>(*detail::parse_uint(group, 16));
+    mac.bytes[i] = static_cast<uint8_t>(*parse_unsigned(group, 16));
   }
   return mac;
 }

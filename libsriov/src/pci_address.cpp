@@ -1,4 +1,5 @@
 #include "sriov/pci_address.hpp"
+#include "sriov/text.hpp"
 
 #include <fmt/format.h>
 
@@ -58,10 +59,10 @@ Result<PciAddress> PciAddress::parse(std::string_view text) {
   if (fn.size() != 1 || !all_hex(fn)) return bad("function must be one digit 0-7");
 
   PciAddress a;
-  a.domain = static_cast<uint32_t>(*detail::parse_uint(domain, 16));
-  a.bus = static_cast<uint8_t>(*detail::parse_uint(bus, 16));
-  auto d = *detail::parse_uint(dev, 16);
-  auto f = *detail::parse_uint(fn, 16);
+  a.domain = static_cast<uint32_t>(*parse_unsigned(domain, 16));
+  a.bus = static_cast<uint8_t>(*parse_unsigned(bus, 16));
+  auto d = *parse_unsigned(dev, 16);
+  auto f = *parse_unsigned(fn, 16);
   if (d > 0x1f) return bad(fmt::format("device {} is above 1f", dev));
   if (f > 7) return bad(fmt::format("function {} is above 7", fn));
   a.device = static_cast<uint8_t>(d);

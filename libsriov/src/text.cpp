@@ -68,11 +68,18 @@ std::string escape(std::string_view text, bool controls) {
   return out;
 }
 
-std::optional<uint64_t> parse_decimal(std::string_view text, uint64_t max) {
-  if (text.empty() || (text.size() > 1 && text[0] == '0')) return std::nullopt;
+std::optional<uint64_t> parse_unsigned(std::string_view text, int base) {
+  if (text.empty()) return std::nullopt;
   uint64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, 10);
-  if (ec != std::errc() || end != text.data() + text.size() || value > max) return std::nullopt;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::optional<uint64_t> parse_decimal(std::string_view text, uint64_t max) {
+  if (text.size() > 1 && text[0] == '0') return std::nullopt;
+  auto value = parse_unsigned(text, 10);
+  if (!value || *value > max) return std::nullopt;
   return value;
 }
 

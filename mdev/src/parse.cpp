@@ -1,4 +1,5 @@
 #include "mdev/parse.hpp"
+#include "sriov/text.hpp"
 
 #include <cctype>
 
@@ -35,7 +36,7 @@ std::optional<uint64_t> parse_vendor_megabytes(std::string_view input) {
   auto s = text::trim(input);
   size_t digits = 0;
   while (digits < s.size() && std::isdigit(static_cast<unsigned char>(s[digits]))) ++digits;
-  auto number = text::to_uint(s.substr(0, digits));
+  auto number = sriov::parse_unsigned(s.substr(0, digits));
   if (!number) return std::nullopt;
   auto unit = text::trim(s.substr(digits));
   std::string u;

@@ -106,7 +106,7 @@ class Parser {
     if (!text) return std::nullopt;
     std::string_view t = *text;
     if (t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) t.remove_prefix(2);
-    auto n = t.size() == 4 ? text::to_uint(t, 16) : std::nullopt;
+    auto n = t.size() == 4 ? sriov::parse_unsigned(t, 16) : std::nullopt;
     if (!n) {
       error(node, fmt::format("{}: '{}' is not a 4-digit hex PCI id such as \"8086\"", key, *text));
       return std::nullopt;

@@ -34,14 +34,6 @@ inline std::vector<std::string_view> split_any(std::string_view s, std::string_v
   return out;
 }
 
-inline std::optional<uint64_t> to_uint(std::string_view s, int base = 10) {
-  if (s.empty()) return std::nullopt;
-  uint64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
 inline bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }

@@ -1,4 +1,5 @@
 #include "mdev/uuid.hpp"
+#include "sriov/text.hpp"
 
 #include <sys/random.h>
 
@@ -41,7 +42,7 @@ Result<Uuid> Uuid::parse(std::string_view text) {
     }
     if (!is_hex(text[i]) || !is_hex(text[i + 1]))
       return bad(fmt::format("'{}' is not a hex byte", text.substr(i, 2)));
-    uuid.bytes[byte++] = static_cast<uint8_t>(*text::to_uint(text.substr(i, 2), 16));
+    uuid.bytes[byte++] = static_cast<uint8_t>(*sriov::parse_unsigned(text.substr(i, 2), 16));
     i += 2;
   }
   return uuid;

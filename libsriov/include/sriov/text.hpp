@@ -20,6 +20,11 @@ bool valid_utf8(std::string_view text);
 // controls (U+0080-U+009F), which a terminal would act on.
 std::string escape(std::string_view text, bool controls = false);
 
+// Digits the kernel or a device wrote (sysfs values, PCI address and MAC fields, IDs in
+// file names): the whole text in `base`, no sign, space or prefix, within 64 bits; leading
+// zeros allowed (machines pad). nullopt otherwise. What a person wrote goes to parse_decimal.
+std::optional<uint64_t> parse_unsigned(std::string_view text, int base = 10);
+
 // A count, index or size a person wrote: decimal digits only, no sign, no leading zero (a
 // shell or YAML 1.1 reader would take "010" as octal 8, so it is refused rather than guessed),
 // at most max. nullopt otherwise.

@@ -1,6 +1,7 @@
 // mdpy, the kernel's sample mdev display with a fixed resolution per type (mdpy-vga, -xga,
 // -hd); at most 4 instances in all.
 #include "../text.hpp"
+#include "sriov/text.hpp"
 #include "mdev/handler.hpp"
 #include "mdev/parse.hpp"
 
@@ -14,8 +15,8 @@ std::optional<std::pair<unsigned, unsigned>> parse_mdpy_description(std::string_
     auto size = part.substr(0, space);
     auto x = size.find('x');
     if (x == std::string_view::npos) continue;
-    auto w = text::to_uint(size.substr(0, x));
-    auto h = text::to_uint(size.substr(x + 1));
+    auto w = sriov::parse_unsigned(size.substr(0, x));
+    auto h = sriov::parse_unsigned(size.substr(x + 1));
     if (w && h && *w > 0 && *h > 0 && *w < 65536 && *h < 65536)
       return std::pair{static_cast<unsigned>(*w), static_cast<unsigned>(*h)};
   }

@@ -2,6 +2,7 @@
 // port serial"): not a GPU and without a description file; listed so the host view is
 // complete, never chosen for a framebuffer request.
 #include "../text.hpp"
+#include "sriov/text.hpp"
 #include "mdev/handler.hpp"
 #include "mdev/parse.hpp"
 
@@ -22,7 +23,7 @@ class MttyHandler : public VgpuHandler {
   VgpuType map_type(const MdevType& type) const override {
     VgpuType t = generic_type(type);
     auto ports = type.id.substr(type.id.rfind('-') + 1);
-    if (text::to_uint(ports)) t.vendor.emplace_back("ports", ports);
+    if (sriov::parse_unsigned(ports)) t.vendor.emplace_back("ports", ports);
     return t;
   }
 };

@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "../text.hpp"
+#include "sriov/text.hpp"
 #include "mdev/handler.hpp"
 #include "mdev/parse.hpp"
 #include "mdev/size.hpp"
@@ -30,7 +31,7 @@ NvidiaTypeName parse_nvidia_type_name(std::string_view name) {
   if (digits == 0) return out;
   out.profile_class = cls;
   // The number after the last '-' is the framebuffer in GB ("0" is 512 MB on Maxwell).
-  auto gb = text::to_uint(token.substr(0, digits));
+  auto gb = sriov::parse_unsigned(token.substr(0, digits));
   // A count of GiB past 64 bits is no size: never a wrapped one.
   if (gb && *gb <= UINT64_MAX / kGiB) out.framebuffer = *gb == 0 ? 512 * kMiB : *gb * kGiB;
   return out;
@@ -45,9 +46,9 @@ VgpuType nvidia_mdev_type(const MdevType& type) {
     if (key == "framebuffer") {
       t.framebuffer = parse_vendor_megabytes(value);
     } else if (key == "num_heads") {
-      if (auto n = text::to_uint(value)) t.heads = static_cast<unsigned>(*n);
+      if (auto n = sriov::parse_unsigned(value)) t.heads = static_cast<unsigned>(*n);
     } else if (key == "max_instance") {
-      if (auto n = text::to_uint(value)) t.max_instances = static_cast<unsigned>(*n);
+      if (auto n = sriov::parse_unsigned(value)) t.max_instances = static_cast<unsigned>(*n);
     } else if (key == "max_resolution") {
       t.max_resolution = value;
     } else {

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "../text.hpp"
+#include "sriov/text.hpp"
 #include "mdev/handler.hpp"
 #include "mdev/parse.hpp"
 
@@ -21,7 +22,7 @@ std::vector<CreatableType> parse_creatable_vgpu_types(std::string_view input) {
   for (auto line : text::split_any(input, "\n")) {
     auto colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    auto id = text::to_uint(text::trim(line.substr(0, colon)));
+    auto id = sriov::parse_unsigned(text::trim(line.substr(0, colon)));
     auto name = text::trim(line.substr(colon + 1));
     if (!id || *id == 0 || *id > 0xffffffffu || name.empty()) continue;  // the header line
     out.push_back({static_cast<unsigned>(*id), std::string(name)});
@@ -43,7 +44,7 @@ std::vector<VfState> read_vfs(const sriov::Sysfs& sysfs, const std::string& pf_p
   std::vector<std::pair<unsigned, std::string>> links;
   for (const auto& name : sysfs.list(pf_path)) {
     if (!text::starts_with(name, "virtfn")) continue;
-    auto index = text::to_uint(std::string_view(name).substr(6));
+    auto index = sriov::parse_unsigned(std::string_view(name).substr(6));
     if (index) links.emplace_back(static_cast<unsigned>(*index), name);
   }
   std::sort(links.begin(), links.end());
