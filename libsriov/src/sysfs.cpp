@@ -1,25 +1,19 @@
 #include "sriov/sysfs.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <optional>
 #include <system_error>
 
+#include "kernel_helper.hpp"
 #include "parse_util.hpp"
 
 namespace fs = std::filesystem;
@@ -40,27 +34,21 @@ bool inside(const fs::path& path, const fs::path& root) {
   return p.size() > r.size() && p.compare(0, r.size(), r) == 0 && p[r.size()] == '/';
 }
 
-Result<std::string> read_fd_all(int fd, const std::string& shown, size_t limit) {
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      return fail(err == ENXIO || err == ENODEV ? Errc::unsupported : Errc::io,
-                  fmt::format("reading {}: {}", shown, std::strerror(err)), shown, err);
-    }
-    if (n == 0) break;
-    // Checked as it grows: a file that grows while it is read is bounded too.
-    if (out.size() + static_cast<size_t>(n) > limit)
-      return fail(Errc::io, fmt::format("{} is larger than {} bytes, more than such a file ever "
-                                        "holds: check what it is",
-                                        shown, limit),
-                  shown);
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
+// The errors of reading a file, the same whether this process or the kernel helper read it.
+Error open_failed(const std::string& shown, int err) {
+  return Error{err == ENOENT ? Errc::not_found : Errc::io,
+               fmt::format("reading {}: {}", shown, std::strerror(err)), shown, err};
+}
+Error read_failed(const std::string& shown, int err) {
+  return Error{err == ENXIO || err == ENODEV ? Errc::unsupported : Errc::io,
+               fmt::format("reading {}: {}", shown, std::strerror(err)), shown, err};
+}
+Error too_large(const std::string& shown, size_t limit) {
+  return Error{Errc::io,
+               fmt::format("{} is larger than {} bytes, more than such a file ever holds: check "
+                           "what it is",
+                           shown, limit),
+               shown, 0};
 }
 
 std::string_view file_kind(mode_t mode) {
@@ -71,30 +59,56 @@ std::string_view file_kind(mode_t mode) {
   if (S_ISSOCK(mode)) return "a socket";
   return "not a regular file";
 }
+Error not_regular(const std::string& shown, mode_t mode) {
+  return Error{Errc::io,
+               fmt::format("{} is {}, where a regular file belongs: nothing was read from it; "
+                           "move it away",
+                           shown, file_kind(mode)),
+               shown, 0};
+}
+
+Result<std::string> read_fd_all(int fd, const std::string& shown, size_t limit) {
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return tl::unexpected(read_failed(shown, errno));
+    }
+    if (n == 0) break;
+    // Checked as it grows: a file that grows while it is read is bounded too.
+    if (out.size() + static_cast<size_t>(n) > limit) return tl::unexpected(too_large(shown, limit));
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+// The attributes whose show() takes the device lock, which a VF enable or disable (the PF's)
+// or a driver unbind (the device's) holds for as long as it blocks, in an uninterruptible
+// sleep, typically while a VM holds a VF: read in this process, the read would hang the
+// command with no way out. The kernel helper reads them under the watchdog instead.
+bool takes_device_lock(std::string_view host_path) {
+  auto slash = host_path.rfind('/');
+  auto name = slash == std::string_view::npos ? host_path : host_path.substr(slash + 1);
+  return name == "sriov_numvfs" || name == "driver_override";
+}
 
 }  // namespace
 
 Result<std::string> read_regular_file(const fs::path& path, std::string_view shown, size_t limit) {
   std::string name(shown);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0) {
-    int err = errno;
-    return fail(err == ENOENT ? Errc::not_found : Errc::io,
-                fmt::format("reading {}: {}", name, std::strerror(err)), name, err);
-  }
+  if (fd < 0) return tl::unexpected(open_failed(name, errno));
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     int err = errno;
     ::close(fd);
-    return fail(Errc::io, fmt::format("reading {}: {}", name, std::strerror(err)), name, err);
+    return tl::unexpected(open_failed(name, err));
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    return fail(Errc::io,
-                fmt::format("{} is {}, where a regular file belongs: nothing was read from it; "
-                            "move it away",
-                            name, file_kind(st.st_mode)),
-                name);
+    return tl::unexpected(not_regular(name, st.st_mode));
   }
   auto text = read_fd_all(fd, name, limit);
   ::close(fd);
@@ -196,10 +210,33 @@ bool Sysfs::is_dir(std::string_view host_path) const {
 Result<std::string> Sysfs::read(std::string_view host_path, size_t limit) const {
   auto r = real(host_path);
   if (!r) return tl::unexpected(r.error());
-  auto text = read_regular_file(*r, host_path, limit);
+  auto text = takes_device_lock(host_path) ? read_watched(r->string(), host_path, limit)
+                                           : read_regular_file(*r, host_path, limit);
   if (!text) return text;
   while (!text->empty() && (text->back() == '\n' || text->back() == '\0')) text->pop_back();
   return text;
+}
+
+Result<std::string> Sysfs::read_watched(const std::string& path, std::string_view host_path,
+                                        size_t limit) const {
+  std::string name(host_path);
+  pid_t pid = -1;
+  auto got = detail::KernelHelper::instance().read(path, read_timeout_, pid);
+  if (!got)
+    return fail(Errc::timeout,
+                fmt::format("reading {} did not return within {:g} s: the kernel holds the "
+                            "device's lock, usually for a VF enable or disable or a driver "
+                            "unbind that waits for a VM or another process to let go of a "
+                            "device (process {} stays stuck until the read returns); nothing "
+                            "was written",
+                            name, static_cast<double>(read_timeout_.count()) / 1000, pid),
+                name);
+  if (got->type == 0) return tl::unexpected(open_failed(name, got->error));
+  if (got->type != S_IFREG) return tl::unexpected(not_regular(name, got->type));
+  if (got->error != 0) return tl::unexpected(read_failed(name, got->error));
+  if (got->text.size() > std::min(limit, detail::kHelperReadLimit))
+    return tl::unexpected(too_large(name, std::min(limit, detail::kHelperReadLimit)));
+  return std::move(got->text);
 }
 
 std::optional<std::string> Sysfs::read_opt(std::string_view host_path) const {
@@ -271,169 +308,19 @@ std::vector<std::string> Sysfs::list(std::string_view host_path) const {
   return names;
 }
 
-namespace {
-
-// Counts the forks this process descends from (a pthread_atfork child handler): a writer
-// belongs to the process generation that started it. Cheaper than a getpid() per write, a
-// system call that emulation makes cost as much as the sysfs write itself.
-std::atomic<unsigned> g_fork_generation{0};
-void note_fork_in_child() { g_fork_generation.fetch_add(1, std::memory_order_relaxed); }
-
-// The process that performs the sysfs writes of this one (see Sysfs::write). It is forked on
-// the first write and reused, so a command that writes a hundred attributes forks once, not a
-// hundred times (a fork of a tool of a few MB costs ~10 ms under QEMU TCG, more than the write).
-// After a timeout it is abandoned to the kernel and the next write forks a new one. It closes
-// every descriptor it inherited except its socket.
-class Writer {
- public:
-  static constexpr size_t kMaxRequest = 16384;
-  Writer() { ::pthread_atfork(nullptr, nullptr, note_fork_in_child); }
-  ~Writer() { stop(true); }
-
-  // errno of the write (0 on success), or nullopt when it did not return within the timeout;
-  // `pid` is the writing process (reported when it is left stuck).
-  std::optional<int> write(const std::string& path, std::string_view value, int flags,
-                           std::chrono::milliseconds timeout, pid_t& pid) {
-    std::lock_guard lock(mutex_);
-    if (!owned()) forget();  // a forked copy of this process: never share a writer
-    std::string request(sizeof flags, '\0');
-    std::memcpy(request.data(), &flags, sizeof flags);
-    request += path;
-    request += '\0';
-    request += value;
-    for (int attempt = 0;; ++attempt) {
-      if (pid_ < 0 && !start()) return errno ? errno : EIO;
-      if (::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) ==
-          static_cast<ssize_t>(request.size()))
-        break;
-      stop(true);  // it died (killed from outside): one more try with a fresh one
-      if (attempt > 0) return EIO;
-    }
-    pid = pid_;
-    pollfd pfd{fd_, POLLIN, 0};
-    int ready;
-    do {
-      ready = ::poll(&pfd, 1, static_cast<int>(timeout.count()));
-    } while (ready < 0 && errno == EINTR);
-    if (ready == 0) {
-      ::kill(pid_, SIGKILL);  // takes effect when the write returns, if ever
-      ::waitpid(pid_, nullptr, WNOHANG);
-      forget();
-      return std::nullopt;
-    }
-    int err = EIO;
-    if (::recv(fd_, &err, sizeof err, 0) != sizeof err) {
-      err = EIO;
-      stop(true);
-    }
-    return err;
-  }
-
- private:
-  bool start() {
-    int fds[2];
-    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) return false;
-    pid_t pid = ::fork();
-    if (pid < 0) {
-      int err = errno;
-      ::close(fds[0]);
-      ::close(fds[1]);
-      errno = err;
-      return false;
-    }
-    if (pid == 0) {
-      ::close(fds[0]);
-      serve(fds[1]);
-    }
-    ::close(fds[1]);
-    fd_ = fds[0];
-    pid_ = pid;
-    owner_ = g_fork_generation.load(std::memory_order_relaxed);
-    return true;
-  }
-
-  // Child: only async-signal-safe calls (the parent may have had other threads).
-  // Keeps nothing of the parent's but the request socket: a lock (the host lock's flock) or a
-  // pipe the parent closes must not stay open here, least of all while a write is stuck.
-  static void close_others(int keep) {
-    auto close_from = [](unsigned first, unsigned last) {
-      if (first > last) return;
-      if (::close_range(first, last, 0) == 0) return;
-      for (unsigned fd = first; fd <= last && fd < 65536; ++fd) ::close(static_cast<int>(fd));
-    };
-    if (keep > 0) close_from(0, static_cast<unsigned>(keep) - 1);
-    close_from(static_cast<unsigned>(keep) + 1, ~0U);
-  }
-
-  [[noreturn]] static void serve(int fd) {
-    close_others(fd);
-    static char buf[kMaxRequest + 1];
-    for (;;) {
-      ssize_t n = ::recv(fd, buf, kMaxRequest, 0);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= static_cast<ssize_t>(sizeof(int))) ::_exit(0);  // parent gone (or garbage)
-      buf[n] = '\0';
-      int flags;
-      std::memcpy(&flags, buf, sizeof flags);
-      const char* path = buf + sizeof flags;
-      size_t path_len = ::strlen(path);
-      const char* value = path + path_len + 1;
-      size_t value_len = static_cast<size_t>(n) - sizeof flags - path_len - 1;
-      int err = 0;
-      int out = ::open(path, flags, 0644);
-      if (out < 0) {
-        err = errno;
-      } else {
-        ssize_t w = ::write(out, value, value_len);
-        if (w < 0) err = errno;
-        else if (static_cast<size_t>(w) != value_len) err = EIO;
-        if (::close(out) != 0 && err == 0) err = errno;
-      }
-      if (::send(fd, &err, sizeof err, MSG_NOSIGNAL) != sizeof err) ::_exit(0);
-    }
-  }
-
-  void stop(bool reap) {
-    if (pid_ < 0 || !owned()) return forget();
-    ::close(fd_);  // the writer sees the end of its requests and exits
-    if (reap) ::waitpid(pid_, nullptr, 0);
-    fd_ = -1;
-    pid_ = -1;
-  }
-  void forget() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-    pid_ = -1;
-  }
-
-  bool owned() const { return owner_ == g_fork_generation.load(std::memory_order_relaxed); }
-
-  std::mutex mutex_;
-  int fd_ = -1;
-  pid_t pid_ = -1;
-  unsigned owner_ = ~0U;
-};
-
-Writer& writer() {
-  static Writer instance;
-  return instance;
-}
-
-}  // namespace
-
 Status Sysfs::write(std::string_view host_path, std::string_view value,
                     std::chrono::milliseconds timeout) const {
   auto r = real(host_path);
   if (!r) return tl::unexpected(r.error());
   std::string path = r->string();
-  if (path.size() + value.size() + 1 + sizeof(int) > Writer::kMaxRequest)
+  if (path.size() + value.size() + 1 + sizeof(int) > detail::kHelperMaxRequest)
     return fail(Errc::invalid_input,
                 fmt::format("writing {} bytes to {}: too long for a sysfs attribute",
                             value.size(), host_path),
                 std::string(host_path));
   int flags = O_WRONLY | O_CLOEXEC | (live_ ? 0 : O_CREAT | O_TRUNC);
   pid_t pid = -1;
-  auto err = writer().write(path, value, flags, timeout, pid);
+  auto err = detail::KernelHelper::instance().write(path, value, flags, timeout, pid);
   if (!err)
     return fail(Errc::timeout,
                 fmt::format("writing {} to {} did not return within {:g} s: the kernel is "

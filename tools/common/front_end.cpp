@@ -16,6 +16,12 @@ nlohmann::json counters_json(const sriov::LinkCounters& c) {
 
 }  // namespace
 
+sriov::Result<sriov::Sysfs> open_sysfs(const CommonOptions& options) {
+  auto sysfs = sriov::Sysfs::from(options.sysfs_root);
+  if (sysfs) sysfs->set_read_timeout(tools::kernel_options(options).write_timeout);
+  return sysfs;
+}
+
 sriov::KernelOptions Context::kernel_options() const { return tools::kernel_options(options); }
 
 int Context::begin_write() {

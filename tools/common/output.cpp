@@ -45,7 +45,7 @@ void add_common_options(CLI::App& app, CommonOptions& options, const std::string
   app.add_flag("--json", options.json, "Print JSON (shapes in " + man_page + ")");
   app.add_flag("-v,--verbose", options.verbose, "Print the plan before executing it");
   app.add_option("--timeout", options.timeout_seconds,
-                 "Watchdog for kernel writes that can block, in seconds (default 60)")
+                 "Watchdog for kernel writes and reads that can block, in seconds (default 60)")
       ->type_name("SECONDS")
       ->check(seconds(0.1, 3600.0));
   app.add_option("--lock-timeout", options.lock_timeout_seconds,

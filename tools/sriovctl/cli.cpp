@@ -50,7 +50,7 @@ int run_command(int argc, const char* const* argv, std::ostream& out, std::ostre
 
   if (auto status = tools::parse_command_line(app, argc, argv, out, err, "sriovctl")) return *status;
   tools::Output o{out, err, "sriovctl", g.json, g.verbose};
-  auto sysfs = sriov::Sysfs::from(g.sysfs_root);
+  auto sysfs = tools::open_sysfs(g);
   if (!sysfs) return o.error(sysfs.error());
   Context ctx(o, *sysfs, g, tools::command_line("sriovctl", argc, argv), std::move(injected));
   return selected ? selected(ctx) : 2;

@@ -98,7 +98,7 @@ int run_command(int argc, const char* const* argv, std::ostream& out, std::ostre
 
   if (auto status = tools::parse_command_line(app, argc, argv, out, err, "vgpuctl")) return *status;
   tools::Output o{out, err, "vgpuctl", g.json, g.verbose};
-  auto sysfs = sriov::Sysfs::from(g.sysfs_root);
+  auto sysfs = tools::open_sysfs(g);
   if (!sysfs) return o.error(sysfs.error());
   Context ctx(o, *sysfs, g, tools::command_line("vgpuctl", argc, argv),
               {std::move(make_runner), {}});

@@ -30,6 +30,9 @@ inline constexpr size_t kMaxStateFileBytes = 64 << 20;
 Result<std::string> read_regular_file(const std::filesystem::path& path, std::string_view shown,
                                       size_t limit);
 
+// Default watchdog for kernel writes and reads that may block (changeable with --timeout).
+inline constexpr std::chrono::seconds kDefaultWriteTimeout{60};
+
 class Sysfs {
  public:
   explicit Sysfs(std::filesystem::path root = "/");
@@ -40,6 +43,9 @@ class Sysfs {
   const std::filesystem::path& root() const { return root_; }
   // True on a real host (root "/"): only there do writes have kernel side effects to wait for.
   bool live() const { return live_; }
+  // The watchdog of reads that can block in the kernel (the tools give it --timeout).
+  void set_read_timeout(std::chrono::milliseconds timeout) { read_timeout_ = timeout; }
+  std::chrono::milliseconds read_timeout() const { return read_timeout_; }
 
   // Maps a host path under the root, following symlinks; refuses escapes.
   Result<std::filesystem::path> real(std::string_view host_path) const;
@@ -54,7 +60,9 @@ class Sysfs {
   bool exists(std::string_view host_path) const;
   bool is_dir(std::string_view host_path) const;
   // File contents without the trailing newline: a regular file (sysfs and procfs attributes
-  // are) of at most `limit` bytes, else an error (read_regular_file).
+  // are) of at most `limit` bytes, else an error (read_regular_file). The attributes whose
+  // show() takes a device lock (sriov_numvfs, driver_override) are read by the kernel helper
+  // under the read watchdog: Errc::timeout after read_timeout(), never a hung command.
   Result<std::string> read(std::string_view host_path, size_t limit = kMaxAttributeBytes) const;
   std::optional<std::string> read_opt(std::string_view host_path) const;
   // Decimal (or base-prefixed, with base 0) integer file.
@@ -79,12 +87,12 @@ class Sysfs {
   Status remove_file(std::string_view host_path) const;
 
  private:
+  Result<std::string> read_watched(const std::string& path, std::string_view host_path,
+                                   size_t limit) const;
   std::filesystem::path root_;
   bool live_ = true;
+  std::chrono::milliseconds read_timeout_ = kDefaultWriteTimeout;
 };
-
-// Default watchdog for kernel writes that may block (changeable with --timeout).
-inline constexpr std::chrono::seconds kDefaultWriteTimeout{60};
 
 std::string join_path(std::string_view dir, std::string_view name);
 

@@ -25,6 +25,10 @@ using RunnerFactory = std::function<std::unique_ptr<sriov::StepRunner>(
     const sriov::Sysfs&, sriov::KernelOptions, sriov::LinkBackend* link)>;
 using LinkFactory = std::function<std::unique_ptr<sriov::LinkBackend>()>;
 
+// The host tree --sysfs-root names (or $SRIOV_SYSFS_ROOT, or /), its watchdog of reads that
+// can block in the kernel set to --timeout as writes' is.
+sriov::Result<sriov::Sysfs> open_sysfs(const CommonOptions& options);
+
 // What a test puts in place of the kernel (empty: the real thing).
 struct Injected {
   RunnerFactory make_runner;

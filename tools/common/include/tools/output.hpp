@@ -72,7 +72,7 @@ struct CommonOptions {
   std::optional<std::string> sysfs_root;
   bool json = false;
   bool verbose = false;
-  double timeout_seconds = 60;  // watchdog of kernel writes that can block
+  double timeout_seconds = 60;  // watchdog of kernel writes and reads that can block
   double lock_timeout_seconds = 30;  // wait for the host lock /run/sriov/lock
 };
 // --version, --sysfs-root, --json, -v/--verbose, --timeout and --lock-timeout; one subcommand
