@@ -25,7 +25,7 @@ namespace {
 
 using nlohmann::json;
 
-const std::string kJournal = std::string(kRunDir) + "/journal.json";
+const std::string kJournal = Journal::path();
 
 // One step as a line of JSON (its kind's record).
 std::string step_text(const Step& step) {

@@ -25,6 +25,7 @@
 
 #include "sriov/error.hpp"
 #include "sriov/executor.hpp"
+#include "sriov/host_lock.hpp"
 #include "sriov/plan.hpp"
 #include "sriov/sysfs.hpp"
 
@@ -60,6 +61,8 @@ class Journal {
   // kinds: every step kind a record may hold (nic_step_kinds() and the other libraries').
   static Result<std::optional<InterruptedRun>> find(const Sysfs& sysfs, const StepCodecs& kinds);
   static Status discard(const Sysfs& sysfs);
+  // Where it lives, as a host path under the sysfs root.
+  static std::string path() { return std::string(kRunDir) + "/journal.json"; }
 
  private:
   explicit Journal(const Sysfs& sysfs) : sysfs_(&sysfs) {}

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The fault and kill matrices: representative plans run once for every step K, failing at K
 # (SRIOV_FAULT=K:fail) or killed with SIGKILL before K, once K's start is journaled, or after
-# its writes; after a failure the host must be exactly as before, and after a kill
+# its writes, or killed inside the write(2) of K's "started" or "done" journal record (the
+# kernel tears it: SIGXFSZ); after a failure the host must be exactly as before, and after a kill
 # `sriovctl recover` (or, every other time, the next writer) must bring it back. The host is
 # read with the rig's own readers (sysfs, vfdump, /sys/bus/mdev, /etc/mdevctl.d), not the tool.
 # Plans: a profile over an nvme PF and a netdevsim PF with VF settings and vfio-pci binding; a
@@ -53,9 +54,15 @@ matrix() { # name cmd... (without --dry-run)
     unset SRIOV_FAULT
     assert_grep 'injected failure' "$ERR" "$name: step $k failed as injected"
     case_result "$before" "$name: fail at step $k of $n leaves the host as before"
-    for what in kill-before kill-started kill-after; do
+    for what in kill-before kill-started kill-after kill-torn-started kill-torn-done; do
       export SRIOV_FAULT="$k:$what"
-      expect_exit 137 "$@"
+      case $what in
+        kill-torn-*)  # SIGXFSZ inside the record's write(2): the file ends mid-record
+          expect_exit 153 "$@"
+          [ "$(tail -c 1 /run/sriov/journal.json | od -An -c | tr -d ' ')" != '\n' ] ||
+            fail "$name: $what at step $k: the journal's last record is whole, not torn" ;;
+        *) expect_exit 137 "$@" ;;
+      esac
       unset SRIOV_FAULT
       i=$((i + 1))
       # Every other kill is rolled back by recover, the others by the next writer.

@@ -5,6 +5,8 @@
 //   kill-before   SIGKILL before the step starts
 //   kill-started  SIGKILL once its "started" journal record is on disk, before its first write
 //   kill-after    SIGKILL after its writes, before its "done" record
+//   kill-torn-started  killed (SIGXFSZ) inside the write(2) of its "started" record
+//   kill-torn-done     killed (SIGXFSZ) inside the write(2) of its "done" record
 // It is compiled into every build so the rig tests the binaries operators run, and it acts only
 // when the host says it may: the file /run/sriov/fault-injection-armed exists under the
 // sysfs root. Set without that file, it is ignored with a warning.
