@@ -94,3 +94,38 @@ TEST_CASE("Sysfs writes report errno and time out on a write that blocks", "[sys
   CHECK_THAT(blocked.error().message, Catch::Contains("did not return within"));
   CHECK(took < 5s);
 }
+
+// sriov_numvfs and driver_override go through the kernel helper (they can block in the kernel,
+// see the rig's read-watchdog scenario); what a read returns and every way it can fail must be
+// the same as for an attribute this process reads itself.
+TEST_CASE("Sysfs reads the device-lock attributes through the helper, with the same results",
+          "[sysfs]") {
+  test::ScratchHost host("x710");
+  sriov::Sysfs sysfs(host.path());
+  const std::string pf = "/sys/bus/pci/devices/0000:3b:00.0";
+  CHECK(*sysfs.read(pf + "/sriov_numvfs") == "64");
+  CHECK(*sysfs.read_int(pf + "/sriov_numvfs") == 64);
+  CHECK(*sysfs.read(pf + "/sriov_totalvfs") == "64");  // read directly: the same text
+
+  fs::create_directories(host.path() / "sys/t/b");
+  REQUIRE(mkfifo((host.path() / "sys/t/b/sriov_numvfs").c_str(), 0600) == 0);
+  fs::create_directories(host.path() / "sys/t/c");
+  std::ofstream(host.path() / "sys/t/c/driver_override") << std::string(5000, 'x');
+  for (const char* name : {"sriov_numvfs", "sriov_totalvfs"}) {
+    // A directory and a FIFO where the attribute belongs: refused at once, saying what it is.
+    fs::create_directories(host.path() / "sys/t/d" / name);
+    auto dir = sysfs.read(std::string("/sys/t/d/") + name);
+    REQUIRE_FALSE(dir);
+    CHECK_THAT(dir.error().message, Catch::Contains("is a directory, where a regular file belongs"));
+    auto absent = sysfs.read(std::string("/sys/t/none/") + name);
+    REQUIRE_FALSE(absent);
+    CHECK(absent.error().code == sriov::Errc::not_found);
+  }
+  auto fifo = sysfs.read("/sys/t/b/sriov_numvfs");
+  REQUIRE_FALSE(fifo);
+  CHECK_THAT(fifo.error().message, Catch::Contains("is a FIFO, where a regular file belongs"));
+  auto big = sysfs.read("/sys/t/c/driver_override");
+  REQUIRE_FALSE(big);
+  CHECK_THAT(big.error().message, Catch::Contains("is larger than 4096 bytes"));
+  CHECK(sysfs.read_timeout() == sriov::kDefaultWriteTimeout);
+}

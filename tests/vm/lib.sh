@@ -26,6 +26,8 @@
 #   mdevs | type_of UUID | count_type TYPE   mdev instances in /sys/bus/mdev/devices: how many,
 #                                   one's type, how many of a type
 #   dmesg_mark / dmesg_since_mark   kernel log lines written after the mark
+#   two_nic_profile FILE NVME_VFS NSIM_VFS VLAN [LINE]   a profile over $PF (nvme, VFs 0-1 on
+#                                   vfio-pci) and $IF (netdevsim, every VF on VLAN, plus LINE)
 
 SCENARIO=${SCENARIO:-$(basename "$0" .sh)}
 _FAILS=0
@@ -167,3 +169,21 @@ count_type() { # type — instances of it
 }
 dmesg_mark() { _DMESG_MARK=$(dmesg | wc -l); }
 dmesg_since_mark() { dmesg | tail -n +"$((${_DMESG_MARK:-0} + 1))"; }
+two_nic_profile() { # FILE NVME_VFS NSIM_VFS VLAN [LINE]
+  cat > "$1" <<EOP
+version: 1
+nics:
+  - pf: $PF
+    num-vfs: $2
+    drivers-autoprobe: false
+    vfs:
+      - id: 0-1
+        driver: vfio-pci
+  - pf: $IF
+    num-vfs: $3
+    vfs:
+      - id: 0-$(($3 - 1))
+        vlan-id: $4
+${5:+        $5}
+EOP
+}

@@ -15,23 +15,7 @@ PF=$(nvme_pfs | head -1)
 [ -n "$PF" ] || die "no nvme PF"
 new_netdevsim 6 8
 
-profile() { # NAME NVME_VFS NSIM_VFS VLAN
-  cat > "/tmp/$1.yaml" <<EOP
-version: 1
-nics:
-  - pf: $PF
-    num-vfs: $2
-    drivers-autoprobe: false
-    vfs:
-      - id: 0-1
-        driver: vfio-pci
-  - pf: $IF
-    num-vfs: $3
-    vfs:
-      - id: 0-$(($3 - 1))
-        vlan-id: $4
-EOP
-}
+profile() { two_nic_profile "/tmp/$1.yaml" "$2" "$3" "$4"; }  # NAME NVME_VFS NSIM_VFS VLAN
 profile A 4 2 10
 profile B 2 3 20
 
