@@ -98,18 +98,43 @@ const VfioHolders& KernelRunner::holders() {
   return *holders_;
 }
 
+// The backend steps get: its first send in an apply is that step's first write. A read is not
+// one: a step that reads the VFs' settings first (to know what it changes, and so what its undo
+// restores) must be journaled after that read, or the journal's "started" record would lack
+// the undo data and a kill during the step would leave its settings behind.
+class KernelRunner::SendHook final : public LinkBackend {
+ public:
+  SendHook(KernelRunner& runner, LinkBackend& inner) : runner_(runner), inner_(inner) {}
+  Result<VfDump> read(const std::string& ifname) override { return inner_.read(ifname); }
+  Status send(const std::string& ifname, const std::vector<VfChange>& changes) override {
+    if (auto ok = runner_.begin_writing(); !ok) return ok;
+    return inner_.send(ifname, changes);
+  }
+  LinkCounters counters() const override { return inner_.counters(); }
+  void count_retry() override { inner_.count_retry(); }
+
+ private:
+  KernelRunner& runner_;
+  LinkBackend& inner_;
+};
+
+KernelRunner::KernelRunner(const Sysfs& sysfs, KernelOptions options, LinkBackend* link)
+    : sysfs_(sysfs), options_(options), link_(link) {}
+KernelRunner::~KernelRunner() = default;
+
 Result<LinkBackend*> KernelRunner::link() {
-  // Whoever asks for the backend during apply is about to send: counted as the first write.
-  if (auto ok = begin_writing(); !ok) return tl::unexpected(ok.error());
-  if (link_) return link_;
-  if (!sysfs_.live())
-    return fail(Errc::unsupported,
-                fmt::format("VF settings go over rtnetlink to the live kernel, which a tree under "
-                            "--sysfs-root ({}) does not have",
-                            sysfs_.root().string()));
-  owned_link_ = make_netlink_backend();
-  link_ = owned_link_.get();
-  return link_;
+  if (hooked_) return hooked_.get();
+  if (!link_) {
+    if (!sysfs_.live())
+      return fail(Errc::unsupported,
+                  fmt::format("VF settings go over rtnetlink to the live kernel, which a tree "
+                              "under --sysfs-root ({}) does not have",
+                              sysfs_.root().string()));
+    owned_link_ = make_netlink_backend();
+    link_ = owned_link_.get();
+  }
+  hooked_ = std::make_unique<SendHook>(*this, *link_);
+  return hooked_.get();
 }
 
 Status RecordingRunner::apply(Step& step) {

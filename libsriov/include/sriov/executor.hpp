@@ -56,8 +56,8 @@ struct KernelOptions {
 class KernelRunner : public StepRunner, public StepContext {
  public:
   // link: the rtnetlink backend for VF settings (made on first use when null).
-  KernelRunner(const Sysfs& sysfs, KernelOptions options, LinkBackend* link = nullptr)
-      : sysfs_(sysfs), options_(options), link_(link) {}
+  KernelRunner(const Sysfs& sysfs, KernelOptions options, LinkBackend* link = nullptr);
+  ~KernelRunner() override;
   Status apply(Step& step) override;
   Status undo(const Step& step) override { return step.undo(*this); }
   void before_first_write(std::function<Status()> hook) override { hook_ = std::move(hook); }
@@ -76,7 +76,9 @@ class KernelRunner : public StepRunner, public StepContext {
   void warn(std::string warning) override { warnings_.push_back(std::move(warning)); }
 
  private:
-  // The hook, once per apply, before its first write (or its first use of rtnetlink).
+  class SendHook;
+  // The hook, once per apply, before its first write (a sysfs or file write, or an rtnetlink
+  // send; reads are not writes).
   Status begin_writing();
   const Sysfs& sysfs_;
   KernelOptions options_;
@@ -85,6 +87,7 @@ class KernelRunner : public StepRunner, public StepContext {
   std::vector<std::string> warnings_;
   LinkBackend* link_ = nullptr;
   std::unique_ptr<LinkBackend> owned_link_;
+  std::unique_ptr<LinkBackend> hooked_;  // link_, with begin_writing before each send
   std::optional<VfioHolders> holders_;
 };
 
