@@ -5,8 +5,8 @@
 # kernel tears it: SIGXFSZ); after a failure the host must be exactly as before, and after a kill
 # `sriovctl recover` (or, every other time, the next writer) must bring it back. The host is
 # read with the rig's own readers (sysfs, vfdump, /sys/bus/mdev, /etc/mdevctl.d), not the tool.
-# Plans: a profile over an nvme PF and a netdevsim PF with VF settings and vfio-pci binding; a
-# gpus: profile on mbochs with start: auto; vgpuctl create --count 3; sriovctl create --force
+# Plans: a profile over an nvme PF and a netdevsim PF with VF settings and vfio-pci binding,
+# then one that re-creates the netdevsim VFs with other settings; a gpus: profile on mbochs with start: auto; vgpuctl create --count 3; sriovctl create --force
 # through 0.
 # topology: nvme:8
 # modules: netdevsim mbochs:count=1024
@@ -93,6 +93,12 @@ nics:
         trust: true
 EOP
 matrix "nics profile" sriovctl apply -f /tmp/nics.yaml
+
+# VFs that exist with settings, re-created (3 -> 0 -> 2) and given new ones: undoing the
+# settings step needs what it read before its first send, so its journal record must carry it
+# (netdevsim keeps a VF's settings across the re-creation, so a lost undo shows).
+sed 's/num-vfs: 3/num-vfs: 2/; s/id: 0-2/id: 0-1/; s/vlan-id: 7/vlan-id: 8/' /tmp/nics.yaml > /tmp/nics2.yaml
+matrix "nics profile, VFs re-created with new settings" sriovctl apply -f /tmp/nics2.yaml --allow-disruption
 
 cat > /tmp/gpus.yaml <<EOP
 version: 1
