@@ -134,6 +134,9 @@ fds=$(awk '$2 != "killed" {print $5}' /tmp/soak.record | sort -u | tr '\n' ' ')
 assert_eq "0 " "$fds" "every apply closed every descriptor it opened before exit"
 mean() { echo "$1" | sed 's/.*rss_kb_mean=\([0-9]*\).*/\1/'; }
 grow=$(( ($(mean "$LAST") - $(mean "$FIRST")) * 100 / $(mean "$FIRST") ))
-[ "$grow" -le 5 ] && _pass "peak RSS flat: the last $W cycles' mean is within 5% of the first $W's ($grow%)" ||
+# Runs differ by up to 40% (plans of different sizes); windows of 25 (the short soak) vary more
+# than windows of 100 from that alone.
+limit=5; [ "$W" -ge 100 ] || limit=10
+[ "$grow" -le "$limit" ] && _pass "peak RSS flat: the last $W cycles' mean is within $limit% of the first $W's ($grow%)" ||
   fail "peak RSS grew by $grow% from the first $W cycles to the last $W"
 log "soak: $CYCLES cycles ($FAILED with an injected failure, $KILLED killed and recovered), $BAD in an unexpected state; $HANDLES_END (after cycle 2: $HANDLES_START), slab_kb $SLAB_START -> $(awk '/^Slab:/{print $2}' /proc/meminfo)"
