@@ -43,7 +43,11 @@ class XeHandler : public VgpuHandler {
     gpu.numa_node = f.numa_node;
     gpu.vendor_id = f.vendor_id;
     gpu.device_id = f.device_id;
-    auto numvfs = sysfs.read_int_opt(join_path(f.path, "sriov_numvfs")).value_or(0);
+    // A read that timed out (the PF's device lock is held) is said, not taken as 0 VFs.
+    auto read_numvfs = sysfs.read_int(join_path(f.path, "sriov_numvfs"));
+    if (!read_numvfs && read_numvfs.error().code == sriov::Errc::timeout)
+      gpu.notes.push_back(read_numvfs.error().message + "; its VFs are not listed");
+    long long numvfs = read_numvfs.value_or(0);
     for (long long n = 1; n <= numvfs; ++n) {
       std::string dir = join_path(admin, fmt::format("vf{}", n));
       VgpuInstance inst;
