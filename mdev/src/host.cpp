@@ -183,9 +183,6 @@ void note_mixing(Gpu& gpu) {
 
 }  // namespace
 
-namespace {
-
-// The sysfs device an instance is opened through: the mdev, or the NVIDIA VF.
 std::string instance_device(const Gpu& gpu, const VgpuInstance& inst) {
   switch (gpu.backend) {
     case Backend::mdev:
@@ -198,6 +195,8 @@ std::string instance_device(const Gpu& gpu, const VgpuInstance& inst) {
   }
   return {};
 }
+
+namespace {
 
 void read_holders(const sriov::Sysfs& sysfs, VgpuHost& host) {
   bool any = std::any_of(host.gpus.begin(), host.gpus.end(),

@@ -32,6 +32,7 @@ void add_bind(CLI::App& app, Runner& selected);  // bind and unbind
 void add_set(CLI::App& app, Runner& selected);
 void add_apply(CLI::App& app, Runner& selected);  // plan and apply
 void add_recover(CLI::App& app, Runner& selected);
+void add_publish(CLI::App& app, Runner& selected);
 
 // Rolls back an interrupted run if the journal has one; prints what it did. Exit status.
 int recover_interrupted(Context& ctx, bool report_when_clean);

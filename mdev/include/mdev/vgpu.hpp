@@ -118,6 +118,10 @@ struct Target {
 };
 sriov::Result<Target> find_target(const VgpuHost& host, std::string_view spec);
 
+// The sysfs device an instance is opened through (VFIO): the mdev, or the NVIDIA VF; empty
+// for instances that are only listed.
+std::string instance_device(const Gpu& gpu, const VgpuInstance& inst);
+
 // Reads the host: every mdev parent, claimed by the first handler that recognises it and
 // grouped by physical GPU, then the GPUs the handlers find without mdev, then who holds each
 // instance through VFIO (one /proc scan when instances exist; an instance's VFIO files are

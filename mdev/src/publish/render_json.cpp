@@ -1,0 +1,70 @@
+// The catalog itself as JSON (publish json): the shape documented in sriovctl(8).
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "mdev/publish.hpp"
+#include "sriov/json_text.hpp"
+
+namespace mdev::publish {
+namespace {
+
+template <class T>
+nlohmann::json opt(const std::optional<T>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+nlohmann::json text_or_null(const std::string& s) {
+  return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
+}
+
+nlohmann::json device_json(const Device& d) {
+  nlohmann::json holders = nlohmann::json::array();
+  for (const auto& h : d.holders)
+    holders.push_back({{"pid", h.pid}, {"comm", h.comm}, {"path", h.path}});
+  return {{"kind", kind_name(d.kind)},
+          {"id", d.id},
+          {"address", d.address ? nlohmann::json(d.address->str()) : nlohmann::json(nullptr)},
+          {"parent", d.parent},
+          {"parent_netdev", text_or_null(d.parent_netdev)},
+          {"vf_index", opt(d.vf_index)},
+          {"mdev_parent", text_or_null(d.mdev_parent)},
+          {"numa_node", opt(d.numa_node)},
+          {"iommu_group", opt(d.iommu_group)},
+          {"iommu_group_peers", d.group_peers},
+          {"vfio", d.vfio.managed},
+          {"vfio_files", d.vfio.files},
+          {"vendor_id", fmt::format("{:04x}", d.vendor_id)},
+          {"device_id", fmt::format("{:04x}", d.device_id)},
+          {"driver", opt(d.driver)},
+          {"type_id", text_or_null(d.type_id)},
+          {"type_name", text_or_null(d.type_name)},
+          {"mac", opt(d.mac)},
+          {"vlan", opt(d.vlan)},
+          {"pool", d.pool},
+          {"holders", holders}};
+}
+
+}  // namespace
+
+nlohmann::json catalog_json(const Catalog& catalog) {
+  nlohmann::json devices = nlohmann::json::array(), pools = nlohmann::json::array();
+  for (const auto& d : catalog.devices) devices.push_back(device_json(d));
+  for (const auto& p : catalog.pools) {
+    nlohmann::json ids = nlohmann::json::array();
+    for (size_t i : p.devices) ids.push_back(catalog.devices[i].id);
+    pools.push_back(
+        {{"name", p.name}, {"kind", kind_name(p.kind)}, {"source", p.source}, {"devices", ids}});
+  }
+  return {{"devices", devices}, {"pools", pools}, {"warnings", catalog.warnings}};
+}
+
+namespace detail {
+Rendered render_json(const Catalog& catalog) {
+  Rendered r;
+  r.files.push_back({"sriovctl-devices.json", sriov::dump_utf8(catalog_json(catalog), 2) + "\n"});
+  return r;
+}
+
+}  // namespace detail
+}  // namespace mdev::publish

@@ -1,0 +1,158 @@
+// sriovctl publish FORMAT: hand the host's VFs and vGPUs to a consumer (libvirt, CDI, the
+// SR-IOV device plugin, Nova, KubeVirt) or print the neutral list (json). Reads the host, never
+// writes to a device; the files are written through write-file steps (atomic, journaled,
+// undone on failure) under the host lock, like every other change.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <memory>
+#include <ostream>
+
+#include "cli.hpp"
+#include "mdev/publish.hpp"
+
+namespace sriovctl {
+namespace {
+
+namespace pub = mdev::publish;
+
+struct PublishArgs {
+  std::string format;
+  std::optional<std::string> output;
+  std::string domain = "sriovctl.local";
+  bool remove = false, force = false, dry_run = false;
+};
+
+nlohmann::json skipped_json(const pub::Rendered& r) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& s : r.skipped) list.push_back({{"device", s.device}, {"reason", s.reason}});
+  return list;
+}
+
+// The catalog and its render; warnings and skipped devices on stderr (text mode).
+sriov::Result<pub::Rendered> render(Context& ctx, const PublishArgs& args, pub::Format format,
+                                    std::vector<std::string>& warnings) {
+  auto inv = sriov::Inventory::scan(ctx.sysfs, false);
+  if (!inv) return tl::unexpected(inv.error());
+  sriov::LinkBackend* link = nullptr;
+  if (ctx.sysfs.live() || ctx.injected.make_link) {
+    auto l = ctx.link();
+    if (l) link = *l;
+    else warnings.push_back("VF MAC and VLAN not read: " + l.error().message);
+  }
+  auto catalog = pub::read_catalog(ctx.sysfs, *inv, link);
+  if (!catalog) return tl::unexpected(catalog.error());
+  pub::RenderOptions options{args.domain, ctx.sysfs.exists("/dev/iommu")};
+  auto rendered = pub::render(format, *catalog, options);
+  warnings.insert(warnings.end(), catalog->warnings.begin(), catalog->warnings.end());
+  warnings.insert(warnings.end(), rendered.warnings.begin(), rendered.warnings.end());
+  return rendered;
+}
+
+// One line per reason: a PF's 64 VFs on the wrong driver are one fact, not 64.
+void report_text(const Context& ctx, const pub::Rendered& r, const std::vector<std::string>& warnings) {
+  if (ctx.out.json) return;
+  for (const auto& w : warnings) ctx.out.warn(w);
+  std::vector<std::pair<std::string, std::vector<std::string>>> by_reason;
+  for (const auto& s : r.skipped) {
+    auto it = std::find_if(by_reason.begin(), by_reason.end(),
+                           [&](const auto& e) { return e.first == s.reason; });
+    if (it == by_reason.end()) it = by_reason.insert(by_reason.end(), {s.reason, {}});
+    it->second.push_back(s.device);
+  }
+  for (const auto& [reason, devices] : by_reason) {
+    std::string list;
+    for (size_t i = 0; i < devices.size() && i < 3; ++i) list += (i ? ", " : "") + devices[i];
+    if (devices.size() > 3) list += fmt::format(" and {} more", devices.size() - 3);
+    ctx.out.warn(fmt::format("not published: {}: {}", list, reason));
+  }
+}
+
+int to_stdout(Context& ctx, const PublishArgs& args, pub::Format format) {
+  if (args.remove)
+    return ctx.out.error(sriov::Error{sriov::Errc::invalid_input,
+                                      "--remove takes back files from a directory; give "
+                                      "--output DIR"});
+  std::vector<std::string> warnings;
+  auto r = render(ctx, args, format, warnings);
+  if (!r) return ctx.out.error(r.error());
+  if (r->files.size() > 1)
+    return ctx.out.error(sriov::Error{
+        sriov::Errc::invalid_input,
+        fmt::format("publish {} writes {} files; give --output DIR", args.format, r->files.size())});
+  report_text(ctx, *r, warnings);
+  if (ctx.out.json) {
+    nlohmann::json files = nlohmann::json::array();
+    for (const auto& f : r->files) files.push_back({{"name", f.name}, {"content", f.content}});
+    ctx.out.print_json({{"format", args.format}, {"output", "-"}, {"files", files},
+                        {"skipped", skipped_json(*r)}, {"warnings", warnings}});
+  } else if (!r->files.empty()) {
+    ctx.out.out << r->files.front().content;
+  }
+  return 0;
+}
+
+int to_directory(Context& ctx, const PublishArgs& args, pub::Format format, const std::string& dir) {
+  if (!args.dry_run)
+    if (int status = ctx.begin_write(); status != 0) return status;
+  std::vector<std::string> warnings;
+  pub::Rendered rendered;
+  if (!args.remove) {
+    auto r = render(ctx, args, format, warnings);
+    if (!r) return ctx.out.error(r.error());
+    rendered = std::move(*r);
+  }
+  report_text(ctx, rendered, warnings);
+  auto published = pub::read_published(ctx.sysfs, dir, format, rendered);
+  if (!published) return ctx.out.error(published.error());
+  auto plan = pub::plan_publish({dir, format, args.remove, args.force}, rendered, *published);
+  nlohmann::json extra = {{"format", args.format}, {"output", dir},
+                          {"skipped", skipped_json(rendered)}, {"warnings", warnings}};
+  return run_plan(ctx, "publish", std::move(plan), args.dry_run, extra);
+}
+
+int run_publish(Context& ctx, const PublishArgs& args) {
+  auto format = pub::parse_format(args.format);  // CLI11 checked the name
+  if (auto ok = pub::check_domain(args.domain); !ok) return ctx.out.error(ok.error());
+  std::string dir = args.output.value_or(std::string(pub::default_output(*format)));
+  if (dir == "-") return to_stdout(ctx, args, *format);
+  if (dir.empty() || dir[0] != '/')
+    return ctx.out.error(sriov::Error{
+        sriov::Errc::invalid_input,
+        fmt::format("--output {}: give an absolute directory, or - for standard output", dir)});
+  return to_directory(ctx, args, *format, dir);
+}
+
+}  // namespace
+
+void add_publish(CLI::App& app, Runner& selected) {
+  auto args = std::make_shared<PublishArgs>();
+  auto* cmd = app.add_subcommand(
+      "publish", "Publish the VFs and vGPUs for libvirt, CDI, the SR-IOV device plugin, Nova or "
+                 "KubeVirt, or as a JSON list (reads devices, writes only files)");
+  tools::declare_when_used(cmd, [=] {
+    std::vector<std::string> names;
+    for (auto f : pub::kFormats) names.emplace_back(pub::format_name(f));
+    cmd->add_option("format", args->format,
+                    "libvirt, cdi, device-plugin, nova, kubevirt or json")
+        ->required()
+        ->check(CLI::IsMember(names));
+    cmd->add_option("-o,--output", args->output,
+                    "Directory to write to (default: /var/run/cdi for cdi, /etc/pcidp for "
+                    "device-plugin, /etc/sriov/publish/libvirt for libvirt, else -), or - for "
+                    "standard output")
+        ->type_name("DIR|-");
+    cmd->add_option("--domain", args->domain,
+                    "DNS domain resources are named in: CDI vendor, device plugin "
+                    "resourcePrefix, KubeVirt resourceName (default sriovctl.local)")
+        ->type_name("DOMAIN");
+    cmd->add_flag("--remove", args->remove, "Remove the files an earlier publish of FORMAT wrote");
+    cmd->add_flag("--force", args->force, "Overwrite files that no earlier publish wrote");
+    cmd->add_flag("--dry-run", args->dry_run, "Print the file writes and write nothing");
+  });
+  cmd->callback([&selected, args] {
+    selected = [args](Context& c) { return run_publish(c, *args); };
+  });
+}
+
+}  // namespace sriovctl
