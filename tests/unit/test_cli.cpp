@@ -125,7 +125,7 @@ TEST_CASE("refusals and bad input map to documented exit statuses", "[cli]") {
 TEST_CASE("help names every verb and --version answers", "[cli]") {
   auto help = run_cli({"--help"});
   CHECK(help.status == 0);
-  for (const char* verb : {"list", "show", "create", "destroy", "bind", "unbind"})
+  for (const char* verb : {"list", "show", "create", "destroy", "bind", "unbind", "publish"})
     CHECK_THAT(help.out, Catch::Contains(verb));
   for (const char* opt : {"--sysfs-root", "--json", "--verbose", "--timeout", "--version"})
     CHECK_THAT(help.out, Catch::Contains(opt));

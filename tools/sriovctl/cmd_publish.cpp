@@ -102,10 +102,11 @@ int to_directory(Context& ctx, const PublishArgs& args, pub::Format format, cons
     if (!r) return ctx.out.error(r.error());
     rendered = std::move(*r);
   }
-  report_text(ctx, rendered, warnings);
   auto published = pub::read_published(ctx.sysfs, dir, format, rendered);
   if (!published) return ctx.out.error(published.error());
   auto plan = pub::plan_publish({dir, format, args.remove, args.force}, rendered, *published);
+  // What was left out is worth saying once the publish goes ahead; an error stands alone.
+  if (plan) report_text(ctx, rendered, warnings);
   nlohmann::json extra = {{"format", args.format}, {"output", dir},
                           {"skipped", skipped_json(rendered)}, {"warnings", warnings}};
   return run_plan(ctx, "publish", std::move(plan), args.dry_run, extra);
