@@ -22,6 +22,7 @@ nlohmann::json device_json(const Device& d) {
   nlohmann::json holders = nlohmann::json::array();
   for (const auto& h : d.holders)
     holders.push_back({{"pid", h.pid}, {"comm", h.comm}, {"path", h.path}});
+  bool ids = d.vendor_id != 0 || d.device_id != 0;  // an mdev on a non-PCI parent has none
   return {{"kind", kind_name(d.kind)},
           {"id", d.id},
           {"address", d.address ? nlohmann::json(d.address->str()) : nlohmann::json(nullptr)},
@@ -34,8 +35,8 @@ nlohmann::json device_json(const Device& d) {
           {"iommu_group_peers", d.group_peers},
           {"vfio", d.vfio.managed},
           {"vfio_files", d.vfio.files},
-          {"vendor_id", fmt::format("{:04x}", d.vendor_id)},
-          {"device_id", fmt::format("{:04x}", d.device_id)},
+          {"vendor_id", ids ? nlohmann::json(fmt::format("{:04x}", d.vendor_id)) : nullptr},
+          {"device_id", ids ? nlohmann::json(fmt::format("{:04x}", d.device_id)) : nullptr},
           {"driver", opt(d.driver)},
           {"type_id", text_or_null(d.type_id)},
           {"type_name", text_or_null(d.type_name)},
