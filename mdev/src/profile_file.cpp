@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "mdev/publish.hpp"
 #include "mdev/size.hpp"
 #include "mdev/uuid.hpp"
 #include "sriov/sysfs.hpp"
@@ -182,7 +183,7 @@ class Parser {
 
   void nic(const YAML::Node& node, Profile& profile) {
     static const std::set<std::string> keys = {"pf", "match", "num-vfs", "drivers-autoprobe",
-                                               "vfs"};
+                                               "vfs", "publish"};
     if (!check_map(node, "a nics entry", keys)) return;
     NicEntry n;
     n.pos = at(node);
@@ -225,7 +226,79 @@ class Parser {
           problems.push_back(fmt::format("{}: VF {} is also configured by the entry at {}",
                                          e.pos.str(), id, it->second->pos.str()));
       }
+    profile.nic_pools.push_back(node["publish"] ? pool_spec(node["publish"], true) : std::nullopt);
     profile.nics.push_back(std::move(n));
+  }
+
+  // publish: {pool, physical-network, trusted} on a nics entry, {pool} on a gpus entry.
+  std::optional<PoolSpec> pool_spec(const YAML::Node& node, bool nic) {
+    static const std::set<std::string> nic_keys = {"pool", "physical-network", "trusted"};
+    if (!check_map(node, "publish", nic ? nic_keys : std::set<std::string>{"pool"}))
+      return std::nullopt;
+    PoolSpec p;
+    p.pos = at(node);
+    auto name = node["pool"] ? scalar(node["pool"], "pool") : std::nullopt;
+    if (!node["pool"]) error(node, "publish needs pool: the name its devices are published under");
+    if (!name) return std::nullopt;
+    if (!mdev::publish::valid_pool_name(*name)) {
+      error(node["pool"], fmt::format("pool: '{}' is not 1 to 63 of A-Z a-z 0-9 _ - (a name "
+                                      "every consumer accepts)",
+                                      sriov::escape(*name, true)));
+      return std::nullopt;
+    }
+    p.name = *name;
+    if (node["physical-network"]) {
+      auto net = scalar(node["physical-network"], "physical-network");
+      if (net && mdev::publish::valid_pool_name(*net)) p.physical_network = *net;
+      else if (net)
+        error(node["physical-network"],
+              fmt::format("physical-network: '{}' is not 1 to 63 of A-Z a-z 0-9 _ -",
+                          sriov::escape(*net, true)));
+    }
+    if (node["trusted"]) p.trusted = boolean(node["trusted"], "trusted");
+    return p;
+  }
+
+  void publish_targets(const YAML::Node& node, Profile& profile) {
+    if (!node.IsSequence()) {
+      error(node, "publish must be a list of entries: {format, output, domain}");
+      return;
+    }
+    for (const auto& t : node) {
+      if (!check_map(t, "a publish entry", {"format", "output", "domain"})) continue;
+      PublishTarget target;
+      target.pos = at(t);
+      auto format = t["format"] ? scalar(t["format"], "format") : std::nullopt;
+      if (!t["format"]) error(t, "publish entry without format");
+      if (!format) continue;
+      auto f = mdev::publish::parse_format(*format);
+      if (!f) {
+        error(t["format"], fmt::format("format: '{}' is not libvirt, cdi, device-plugin, nova, "
+                                       "kubevirt or json",
+                                       sriov::escape(*format, true)));
+        continue;
+      }
+      target.format = *format;
+      if (t["output"]) {
+        auto out = scalar(t["output"], "output");
+        if (out && !out->empty() && (*out)[0] == '/') target.output = *out;
+        else if (out) error(t["output"], "output: give an absolute directory");
+      } else if (mdev::publish::default_output(*f) == "-") {
+        error(t, fmt::format("publish entry for {} needs output: a directory (it has no default "
+                             "one)",
+                             *format));
+      }
+      if (t["domain"])
+        if (auto d = scalar(t["domain"], "domain")) {
+          if (auto ok = mdev::publish::check_domain(*d); ok) target.domain = *d;
+          else error(t["domain"], ok.error().message);
+        }
+      for (const auto& other : profile.publish)
+        if (other.format == target.format)
+          error(t, fmt::format("format {} is published twice (also at {})", target.format,
+                               other.pos.str()));
+      profile.publish.push_back(std::move(target));
+    }
   }
 
   void gpu_selector(const YAML::Node& node, GpuEntry& g) {
@@ -294,8 +367,8 @@ class Parser {
   }
 
   void gpu(const YAML::Node& node, Profile& profile) {
-    static const std::set<std::string> keys = {"gpu",   "match", "type", "framebuffer",
-                                               "count", "start", "uuids"};
+    static const std::set<std::string> keys = {"gpu",   "match", "type",    "framebuffer",
+                                               "count", "start", "uuids", "publish"};
     if (!check_map(node, "a gpus entry", keys)) return;
     GpuEntry g;
     g.pos = at(node);
@@ -320,6 +393,7 @@ class Parser {
         error(node["uuids"], fmt::format("{} uuids for count {}: at most one per instance",
                                          g.uuids.size(), g.count));
     }
+    if (node["publish"]) g.pool = pool_spec(node["publish"], false);
     profile.gpus.push_back(std::move(g));
   }
 
@@ -328,7 +402,7 @@ class Parser {
       problems.push_back(file_ + ":1:1: empty profile (expected version: 1, and nics: or gpus:)");
       return;
     }
-    if (!check_map(root, "the profile", {"version", "nics", "gpus"})) return;
+    if (!check_map(root, "the profile", {"version", "nics", "gpus", "publish"})) return;
     if (!root["version"]) error(root, "missing 'version: 1'");
     else if (auto v = scalar(root["version"], "version"); v && *v != "1")
       error(root["version"], fmt::format("version {} is not supported (this sriovctl reads 1)", *v));
@@ -340,6 +414,7 @@ class Parser {
       if (!root["gpus"].IsSequence()) error(root["gpus"], "gpus must be a list of entries");
       else for (const auto& g : root["gpus"]) gpu(g, profile);
     }
+    if (root["publish"]) publish_targets(root["publish"], profile);
   }
 
   std::vector<std::string> problems;
@@ -417,6 +492,30 @@ void check_uuids_unique(const Profile& profile, std::vector<std::string>& proble
                                        u.pos.str(), u.uuid, it->second.str()));
 }
 
+// One pool name is one pool: entries, in one file or several, may share it only for devices of
+// one kind and with the same Nova tags.
+void check_pools_consistent(const Profile& profile, std::vector<std::string>& problems) {
+  std::map<std::string, std::pair<const PoolSpec*, bool>> seen;  // name -> first spec, nic?
+  auto check = [&](const PoolSpec& p, bool nic) {
+    auto [it, fresh] = seen.emplace(p.name, std::make_pair(&p, nic));
+    if (fresh) return;
+    const auto& [first, first_nic] = it->second;
+    if (first_nic != nic)
+      problems.push_back(fmt::format("{}: pool {} is also the pool of a {} entry at {}: a pool "
+                                     "holds VFs or vGPUs, not both",
+                                     p.pos.str(), p.name, first_nic ? "nics" : "gpus",
+                                     first->pos.str()));
+    else if (first->physical_network != p.physical_network || first->trusted != p.trusted)
+      problems.push_back(fmt::format("{}: pool {} has other physical-network or trusted than at "
+                                     "{}",
+                                     p.pos.str(), p.name, first->pos.str()));
+  };
+  for (const auto& p : profile.nic_pools)
+    if (p) check(*p, true);
+  for (const auto& g : profile.gpus)
+    if (g.pool) check(*g.pool, false);
+}
+
 }  // namespace
 
 std::string GpuSelector::str() const {
@@ -435,6 +534,7 @@ Result<Profile> parse_profile(const std::string& text, const std::string& file) 
   std::vector<std::string> problems;
   parse_into(text, file, profile, problems);
   check_uuids_unique(profile, problems);
+  check_pools_consistent(profile, problems);
   if (!problems.empty()) return tl::unexpected(sriov::profile_error(problems));
   return profile;
 }
@@ -489,6 +589,7 @@ Result<Profile> load_profile(const std::string& path) {
     parse_into(*text, file, profile, problems);
   }
   check_uuids_unique(profile, problems);
+  check_pools_consistent(profile, problems);
   if (!problems.empty()) return tl::unexpected(sriov::profile_error(problems));
   return profile;
 }

@@ -79,7 +79,8 @@ def check(config, catalog):
         for s in sels:
             problems += [f"{where}: {kind} has no selector {k}" for k in set(s) - SELECTORS[kind]]
     for d in catalog["devices"]:
-        if d["kind"] not in ("nic-vf", "pci"):
+        # sriovctl publishes VFs bound to a driver (an unbound one has nothing to hand a pod).
+        if d["kind"] not in ("nic-vf", "pci") or d["driver"] is None:
             continue
         got = next((p["resourceName"] for p in pools
                     if any(matches(s, d) for s in p.get("selectors", []))), None)

@@ -7,25 +7,15 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "cli_run.hpp"
 #include "helpers.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct RunResult {
-  int status;
-  std::string out, err;
-};
-
-RunResult run_cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "sriovctl");
-  std::vector<const char*> argv;
-  for (auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  int status = sriovctl::run(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {status, out.str(), err.str()};
-}
+using RunResult = test::CliResult;
+RunResult run_cli(std::vector<std::string> args) { return test::run_sriovctl(std::move(args)); }
 
 // Compares with tests/golden/NAME; SRIOV_UPDATE_GOLDEN=1 rewrites the file instead.
 void check_golden(const std::string& name, const std::string& actual) {

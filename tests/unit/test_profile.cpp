@@ -226,7 +226,7 @@ gpus:
   for (const char* line : {
            "gpus.yaml:5:18: give type or framebuffer, not both",
            "gpus.yaml:7:5: unknown key 'colour' in a gpus entry (allowed: count, framebuffer, "
-           "gpu, match, start, type, uuids)",
+           "gpu, match, publish, start, type, uuids)",
            "gpus.yaml:8:32: unknown key 'driver' in match (allowed: device-id, vendor-id)",
            "gpus.yaml:8:5: gpus entry needs type (a vGPU type id or name) or framebuffer (a size "
            "such as 4G)",

@@ -8,8 +8,9 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "cli.hpp"
+#include "cli_run.hpp"
 #include "helpers.hpp"
+#include "mdev/profile_file.hpp"
 #include "mdev/publish.hpp"
 
 namespace fs = std::filesystem;
@@ -17,19 +18,8 @@ namespace pub = mdev::publish;
 
 namespace {
 
-struct RunResult {
-  int status;
-  std::string out, err;
-};
-
-RunResult sriovctl_run(std::vector<std::string> args) {
-  args.insert(args.begin(), "sriovctl");
-  std::vector<const char*> argv;
-  for (auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  int status = sriovctl::run(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {status, out.str(), err.str()};
-}
+using test::run_sriovctl;
+auto sriovctl_run = [](std::vector<std::string> args) { return run_sriovctl(std::move(args)); };
 
 std::string read(const fs::path& p) {
   std::ifstream in(p);
@@ -93,7 +83,7 @@ TEST_CASE("publish keeps its directory exact and leaves foreign files alone", "[
     CHECK_THAT(r.err, Catch::Contains("refusing to overwrite /etc/pcidp/config.json"));
     CHECK(read(dir / "config.json") == "{\"resourceList\": []}\n");
     CHECK(publish({"--force"}).status == 0);
-    CHECK_THAT(read(dir / "config.json"), Catch::Contains("0000:3b:00.0#0-63"));
+    CHECK_THAT(read(dir / "config.json"), Catch::Contains("0000:3b:00.0#0-7"));
   }
   SECTION("a file an earlier publish wrote and no longer publishes is removed") {
     REQUIRE(publish({}).status == 0);
@@ -138,7 +128,7 @@ TEST_CASE("publish refuses bad arguments with one clear error", "[publish]") {
   CHECK_THAT(r.err, Catch::Contains("give an absolute directory"));
   r = sriovctl_run({"--sysfs-root", root, "publish", "cdi", "--domain", "Example.org"});
   CHECK(r.status == 2);
-  CHECK_THAT(r.err, Catch::Contains("--domain Example.org: each label starts with a letter"));
+  CHECK_THAT(r.err, Catch::Contains("domain Example.org: each label starts with a letter"));
   CHECK(sriovctl_run({"--sysfs-root", root, "publish", "docker"}).status == 2);
   r = sriovctl_run({"--sysfs-root", root, "publish", "nova", "--remove"});
   CHECK(r.status == 2);
@@ -194,4 +184,125 @@ TEST_CASE("VF index ranges and resource names", "[publish]") {
   CHECK_FALSE(pub::check_domain("a..b"));
   CHECK_FALSE(pub::check_domain("ex_ample.org"));
   CHECK_FALSE(pub::check_domain("example-.org"));
+}
+
+TEST_CASE("a profile names pools and Nova tags, and says where each format goes", "[publish][profile]") {
+  test::ScratchHost scratch("sample");
+  std::string root = scratch.path().string();
+  write(scratch.path() / "p.yaml",
+        "version: 1\n"
+        "nics:\n"
+        "  - pf: ens3f0np0\n"
+        "    num-vfs: 8\n"
+        "    publish: {pool: tenant-a, physical-network: physnet1, trusted: true}\n"
+        "gpus:\n"
+        "  - gpu: af:00.0\n"
+        "    type: GRID T4-1Q\n"
+        "    count: 1\n"
+        "    publish: {pool: t4_desktops}\n"
+        "publish:\n"
+        "  - format: nova\n"
+        "    output: /etc/nova/nova.conf.d\n"
+        "  - format: kubevirt\n"
+        "    output: /srv/kubevirt\n"
+        "    domain: example.org\n");
+  std::string profile = (scratch.path() / "p.yaml").string();
+  auto r = sriovctl_run({"--sysfs-root", root, "publish", "nova", "-f", profile});
+  REQUIRE(r.status == 0);
+  auto nova = read(scratch.path() / "etc/nova/nova.conf.d/sriovctl.conf");
+  CHECK_THAT(nova, Catch::Contains(
+                       R"({"address":"0000:5e:00.2","physical_network":"physnet1","product_id":)"
+                       R"("101e","trusted":"true","vendor_id":"15b3"})"));
+  CHECK_THAT(nova, Catch::Contains(R"("name":"tenant-a")"));
+  CHECK_THAT(nova, Catch::Contains("# VFs of 0000:3b:00.0 (ens1f0): pool ens1f0"));  // default
+  r = sriovctl_run({"--sysfs-root", root, "publish", "kubevirt", "-f", profile});
+  REQUIRE(r.status == 0);
+  auto kv = read(scratch.path() / "srv/kubevirt/kubevirt.yaml");
+  CHECK_THAT(kv, Catch::Contains("resourceName: example.org/t4_desktops"));
+  CHECK_THAT(kv, Catch::Contains("resourceName: example.org/tenant-a"));
+}
+
+TEST_CASE("every problem of a profile's publish keys at once, with file:line:col", "[publish][profile]") {
+  auto p = mdev::parse_profile(
+      "version: 1\n"
+      "nics:\n"
+      "  - pf: ens3f0np0\n"
+      "    num-vfs: 8\n"
+      "    publish: {pool: tenant a, physcal-network: x}\n"
+      "  - pf: ens1f0\n"
+      "    num-vfs: 8\n"
+      "    publish: {pool: shared}\n"
+      "gpus:\n"
+      "  - gpu: af:00.0\n"
+      "    type: GRID T4-1Q\n"
+      "    count: 1\n"
+      "    publish: {pool: shared, trusted: true}\n"
+      "publish:\n"
+      "  - format: nova\n"
+      "  - format: docker\n"
+      "  - {format: cdi, output: relative, domain: Example.org}\n"
+      "  - format: cdi\n",
+      "p.yaml");
+  REQUIRE_FALSE(p);
+  CHECK(p.error().code == sriov::Errc::invalid_input);
+  const auto& m = p.error().message;
+  for (const char* line :
+       {"p.yaml:5:31: unknown key 'physcal-network' in publish (allowed: physical-network, pool, "
+        "trusted)",
+        "p.yaml:5:21: pool: 'tenant a' is not 1 to 63 of A-Z a-z 0-9 _ - (a name every consumer "
+        "accepts)",
+        "p.yaml:13:29: unknown key 'trusted' in publish (allowed: pool)",
+        "p.yaml:15:5: publish entry for nova needs output: a directory (it has no default one)",
+        "p.yaml:16:13: format: 'docker' is not libvirt, cdi, device-plugin, nova, kubevirt or json",
+        "p.yaml:17:27: output: give an absolute directory",
+        "p.yaml:17:45: domain Example.org: each label starts with a letter a-z",
+        "p.yaml:18:5: format cdi is published twice (also at p.yaml:17:5)",
+        "p.yaml:13:14: pool shared is also the pool of a nics entry at p.yaml:8:14: a pool holds "
+        "VFs or vGPUs, not both"})
+    CHECK_THAT(m, Catch::Contains(line));
+}
+
+TEST_CASE("apply publishes the profile's formats after its steps, and only when they all ran",
+          "[publish][profile]") {
+  test::ScratchHost scratch("sample");
+  std::string root = scratch.path().string();
+  auto profile = [&](unsigned vfs) {
+    write(scratch.path() / "p.yaml",
+          "version: 1\nnics:\n  - pf: ens3f0np0\n    num-vfs: " + std::to_string(vfs) +
+              "\npublish:\n  - format: cdi\n  - format: nova\n    output: /etc/nova/nova.conf.d\n");
+    return (scratch.path() / "p.yaml").string();
+  };
+  fs::path cdi = scratch.path() / "var/run/cdi";
+  SECTION("a refused apply publishes nothing") {
+    auto r = sriovctl_run({"--sysfs-root", root, "apply", "-f", profile(4)});
+    CHECK(r.status == 3);
+    CHECK_FALSE(fs::exists(cdi));
+  }
+  SECTION("an apply that ran publishes; again, nothing changes; JSON carries both") {
+    auto r = sriovctl_run({"--sysfs-root", root, "apply", "-f", profile(8)});
+    CHECK(r.status == 0);
+    CHECK_THAT(r.out, Catch::Contains("published cdi to /var/run/cdi: 3 file writes"));
+    CHECK(fs::exists(cdi / "sriovctl-vf.json"));
+    CHECK(fs::exists(scratch.path() / "etc/nova/nova.conf.d/sriovctl.conf"));
+    r = sriovctl_run({"--sysfs-root", root, "--json", "apply", "-f", profile(8)});
+    CHECK(r.status == 0);
+    auto j = nlohmann::json::parse(r.out);
+    CHECK(j["published"].size() == 2);
+    CHECK(j["published"][0]["changed"] == false);
+  }
+  SECTION("a publish that is refused leaves its directory as it was and says the apply stays") {
+    write(cdi / "sriovctl-vf.json", "{}\n");
+    auto r = sriovctl_run({"--sysfs-root", root, "apply", "-f", profile(8)});
+    CHECK(r.status == 3);
+    CHECK_THAT(r.err, Catch::Contains("the apply completed, but publishing cdi to /var/run/cdi "
+                                      "failed, and its files are as they were: refusing to "
+                                      "overwrite /var/run/cdi/sriovctl-vf.json"));
+    CHECK(read(cdi / "sriovctl-vf.json") == "{}\n");
+    CHECK_FALSE(fs::exists(cdi / "sriovctl-vgpu.json"));
+  }
+  SECTION("plan says what will be published") {
+    auto r = sriovctl_run({"--sysfs-root", root, "plan", "-f", profile(8)});
+    CHECK(r.status == 0);
+    CHECK_THAT(r.out, Catch::Contains("note: then publish cdi to /var/run/cdi"));
+  }
 }

@@ -44,8 +44,25 @@ sriov::Result<sriov::LinkBackend*> Context::link() {
   return link_.get();
 }
 
+std::unique_ptr<sriov::StepRunner> Context::make_runner(sriov::KernelRunner*& kernel) {
+  auto* link = link_if_made();
+  std::unique_ptr<sriov::StepRunner> runner =
+      injected.make_runner ? injected.make_runner(sysfs, kernel_options(), link)
+                           : std::make_unique<sriov::KernelRunner>(sysfs, kernel_options(), link);
+  kernel = dynamic_cast<sriov::KernelRunner*>(runner.get());
+  return with_fault_injection(std::move(runner), sysfs, [this](const std::string& w) { out.warn(w); });
+}
+
+sriov::Result<sriov::ExecutionReport> Context::execute(sriov::Plan& plan) {
+  sriov::KernelRunner* kernel = nullptr;
+  auto runner = make_runner(kernel);
+  auto executed = execute_journaled(out, sysfs, command_line, plan, *runner);
+  if (executed && kernel) executed->warnings = kernel->warnings();
+  return executed;
+}
+
 int run_plan(Context& ctx, const std::string& command, sriov::Result<sriov::Plan> plan,
-             bool dry_run, nlohmann::json extra) {
+             bool dry_run, nlohmann::json extra, const AfterSuccess& after) {
   const auto& o = ctx.out;
   if (!plan) return o.error(plan.error());
   auto* link = ctx.link_if_made();
@@ -55,20 +72,19 @@ int run_plan(Context& ctx, const std::string& command, sriov::Result<sriov::Plan
   }
   if (o.verbose && !o.json) print_plan_text(o, *plan);
   if (int status = ctx.begin_write(); status != 0) return status;
-  std::unique_ptr<sriov::StepRunner> runner =
-      ctx.injected.make_runner
-          ? ctx.injected.make_runner(ctx.sysfs, ctx.kernel_options(), link)
-          : std::make_unique<sriov::KernelRunner>(ctx.sysfs, ctx.kernel_options(), link);
-  auto* kernel = dynamic_cast<sriov::KernelRunner*>(runner.get());
-  runner = with_fault_injection(std::move(runner), ctx.sysfs,
-                                [&](const std::string& w) { o.warn(w); });
-  auto executed = execute_journaled(o, ctx.sysfs, ctx.command_line, *plan, *runner);
+  auto executed = ctx.execute(*plan);
   if (!executed) return o.error(executed.error());
   auto& report = *executed;
-  if (kernel) report.warnings = kernel->warnings();
+  // What follows a plan that ran to completion (apply: publishing) reports after it, and in
+  // JSON inside its object, so a script still reads one object.
+  int after_status = 0;
+  nlohmann::json then;
+  bool run_after = after && !report.error;
   if (o.json) {
+    if (run_after) after_status = after(ctx, then);
     auto j = plan_json(command, *plan, false, &report);
     j.update(extra);
+    if (!then.is_null()) j.update(then);
     if (link) j["netlink"] = counters_json(link->counters());
     o.print_json(j);
   } else {
@@ -78,9 +94,10 @@ int run_plan(Context& ctx, const std::string& command, sriov::Result<sriov::Plan
       o.err << fmt::format("netlink: {} get, {} set requests, {} retries\n", c.get_requests,
                            c.set_requests, c.retries);
     }
+    if (run_after) after_status = after(ctx, then);
   }
   if (report.error) return o.error_line(*report.error);
-  return 0;
+  return after_status;
 }
 
 }  // namespace tools

@@ -9,6 +9,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "mdev/profile_file.hpp"
+#include "mdev/publish.hpp"
 #include "sriov/executor.hpp"
 #include "sriov/host_lock.hpp"
 #include "sriov/planner.hpp"
@@ -52,6 +54,26 @@ Loaded load_inventory(Context& ctx, bool with_names = false);
 // error and returns its status in Loaded on failure.
 Loaded load_for_write(Context& ctx, bool dry_run,
                       const std::function<sriov::Status(const sriov::Inventory&)>& check);
+
+// Publishing (sriovctl publish, and apply after it ran): the file writes that make DIR hold
+// FORMAT's render of the host as it is now.
+struct PublicationRequest {
+  mdev::publish::Format format;
+  std::string dir, domain;
+  bool remove = false, force = false;
+};
+struct Publication {
+  sriov::Plan plan;
+  mdev::publish::Rendered rendered;
+  std::vector<std::string> warnings;
+};
+sriov::Result<Publication> prepare_publication(Context& ctx, const PublicationRequest& request,
+                                               const mdev::Profile* profile);
+// The profile's publish: entries as requests (default directories and domain filled in).
+std::vector<PublicationRequest> profile_publications(const mdev::Profile& profile);
+// apply's last act: publishes every format the profile's publish: list names; its report
+// goes under "published". Exit status.
+int publish_profile(Context& ctx, const mdev::Profile& profile, nlohmann::json& report);
 
 // injected: what tests put in place of the kernel (the step runner, the rtnetlink backend).
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,

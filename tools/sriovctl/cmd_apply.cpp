@@ -83,7 +83,19 @@ int run_apply(Context& ctx, const ApplyArgs& args, bool plan_only) {
     for (const auto& w : host->gpus->warnings) ctx.out.warn(w);
   // plan shows every step with what it disrupts; apply refuses disruption unless allowed.
   auto plan = mdev::plan_host_profile(*host, *profile, {plan_only || args.allow_disruption, fresh_uuid});
-  return run_plan(ctx, plan_only ? "plan" : "apply", std::move(plan), dry_run);
+  // Published files describe the host as the apply leaves it: they are rendered after its
+  // steps ran, and only when all of them did.
+  if (plan)
+    for (const auto& r : profile_publications(*profile))
+      plan->notes.push_back(fmt::format("then publish {} to {}",
+                                        mdev::publish::format_name(r.format), r.dir));
+  tools::AfterSuccess after;
+  if (!profile->publish.empty())
+    after = [&profile](Context& c, nlohmann::json& report) {
+      return publish_profile(c, *profile, report);
+    };
+  return run_plan(ctx, plan_only ? "plan" : "apply", std::move(plan), dry_run,
+                  nlohmann::json::object(), after);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <ostream>
 
 #include "cli.hpp"
+#include "mdev/profile_file.hpp"
 #include "mdev/publish.hpp"
 
 namespace sriovctl {
@@ -16,10 +17,12 @@ namespace {
 
 namespace pub = mdev::publish;
 
+constexpr const char* kDomain = "sriovctl.local";
+
 struct PublishArgs {
   std::string format;
-  std::optional<std::string> output;
-  std::string domain = "sriovctl.local";
+  std::optional<std::string> profile;
+  std::optional<std::string> output, domain;
   bool remove = false, force = false, dry_run = false;
 };
 
@@ -30,7 +33,8 @@ nlohmann::json skipped_json(const pub::Rendered& r) {
 }
 
 // The catalog and its render; warnings and skipped devices on stderr (text mode).
-sriov::Result<pub::Rendered> render(Context& ctx, const PublishArgs& args, pub::Format format,
+sriov::Result<pub::Rendered> render(Context& ctx, const std::string& domain, pub::Format format,
+                                    const mdev::Profile* profile,
                                     std::vector<std::string>& warnings) {
   auto inv = sriov::Inventory::scan(ctx.sysfs, false);
   if (!inv) return tl::unexpected(inv.error());
@@ -40,9 +44,9 @@ sriov::Result<pub::Rendered> render(Context& ctx, const PublishArgs& args, pub::
     if (l) link = *l;
     else warnings.push_back("VF MAC and VLAN not read: " + l.error().message);
   }
-  auto catalog = pub::read_catalog(ctx.sysfs, *inv, link);
+  auto catalog = pub::read_catalog(ctx.sysfs, *inv, link, profile);
   if (!catalog) return tl::unexpected(catalog.error());
-  pub::RenderOptions options{args.domain, ctx.sysfs.exists("/dev/iommu")};
+  pub::RenderOptions options{domain, ctx.sysfs.exists("/dev/iommu")};
   auto rendered = pub::render(format, *catalog, options);
   warnings.insert(warnings.end(), catalog->warnings.begin(), catalog->warnings.end());
   warnings.insert(warnings.end(), rendered.warnings.begin(), rendered.warnings.end());
@@ -68,13 +72,81 @@ void report_text(const Context& ctx, const pub::Rendered& r, const std::vector<s
   }
 }
 
-int to_stdout(Context& ctx, const PublishArgs& args, pub::Format format) {
+}  // namespace
+
+sriov::Result<Publication> prepare_publication(Context& ctx, const PublicationRequest& request,
+                                               const mdev::Profile* profile) {
+  Publication p;
+  if (!request.remove) {
+    auto r = render(ctx, request.domain, request.format, profile, p.warnings);
+    if (!r) return tl::unexpected(r.error());
+    p.rendered = std::move(*r);
+  }
+  auto published = pub::read_published(ctx.sysfs, request.dir, request.format, p.rendered);
+  if (!published) return tl::unexpected(published.error());
+  auto plan = pub::plan_publish({request.dir, request.format, request.remove, request.force},
+                                p.rendered, *published);
+  if (!plan) return tl::unexpected(plan.error());
+  p.plan = std::move(*plan);
+  return p;
+}
+
+std::vector<PublicationRequest> profile_publications(const mdev::Profile& profile) {
+  std::vector<PublicationRequest> out;
+  for (const auto& t : profile.publish) {
+    auto format = *pub::parse_format(t.format);  // the profile parser checked it
+    out.push_back({format, t.output.value_or(std::string(pub::default_output(format))),
+                   t.domain.value_or(kDomain), false, false});
+  }
+  return out;
+}
+
+// After apply: each publish: entry of the profile, from the host as the apply left it. A
+// failure is undone (the directory as it was) and ends with exit 1; the apply's changes stay.
+int publish_profile(Context& ctx, const mdev::Profile& profile, nlohmann::json& report) {
+  nlohmann::json list = nlohmann::json::array();
+  int status = 0;
+  for (const auto& request : profile_publications(profile)) {
+    std::string name(pub::format_name(request.format));
+    nlohmann::json entry = {{"format", name}, {"output", request.dir}, {"changed", false},
+                            {"files", 0}, {"error", nullptr}};
+    auto p = prepare_publication(ctx, request, &profile);
+    sriov::Result<sriov::ExecutionReport> done =
+        p ? ctx.execute(p->plan) : tl::unexpected(p.error());
+    std::optional<sriov::Error> error;
+    if (!done) error = done.error();
+    else if (done->error) error = *done->error;
+    if (error) {
+      error->message = fmt::format("the apply completed, but publishing {} to {} failed, and "
+                                   "its files are as they were: {}",
+                                   name, request.dir, error->message);
+      entry["error"] = tools::to_json(*error);
+      status = ctx.out.json ? sriov::exit_status(error->code) : ctx.out.error_line(*error);
+    } else {
+      entry["changed"] = !p->plan.steps.empty();
+      entry["files"] = p->rendered.files.size();
+      if (!ctx.out.json)
+        ctx.out.out << fmt::format("published {} to {}: {}\n", name, request.dir,
+                                   p->plan.steps.empty()
+                                       ? "no changes"
+                                       : fmt::format("{} file writes", p->plan.steps.size()));
+    }
+    list.push_back(entry);
+  }
+  report["published"] = list;
+  return status;
+}
+
+namespace {
+
+int to_stdout(Context& ctx, const PublishArgs& args, pub::Format format,
+              const mdev::Profile* profile) {
   if (args.remove)
     return ctx.out.error(sriov::Error{sriov::Errc::invalid_input,
                                       "--remove takes back files from a directory; give "
                                       "--output DIR"});
   std::vector<std::string> warnings;
-  auto r = render(ctx, args, format, warnings);
+  auto r = render(ctx, args.domain.value_or(kDomain), format, profile, warnings);
   if (!r) return ctx.out.error(r.error());
   if (r->files.size() > 1)
     return ctx.out.error(sriov::Error{
@@ -92,36 +164,45 @@ int to_stdout(Context& ctx, const PublishArgs& args, pub::Format format) {
   return 0;
 }
 
-int to_directory(Context& ctx, const PublishArgs& args, pub::Format format, const std::string& dir) {
+int to_directory(Context& ctx, const PublishArgs& args, pub::Format format, const std::string& dir,
+                 const mdev::Profile* profile) {
   if (!args.dry_run)
     if (int status = ctx.begin_write(); status != 0) return status;
-  std::vector<std::string> warnings;
-  pub::Rendered rendered;
-  if (!args.remove) {
-    auto r = render(ctx, args, format, warnings);
-    if (!r) return ctx.out.error(r.error());
-    rendered = std::move(*r);
-  }
-  auto published = pub::read_published(ctx.sysfs, dir, format, rendered);
-  if (!published) return ctx.out.error(published.error());
-  auto plan = pub::plan_publish({dir, format, args.remove, args.force}, rendered, *published);
+  auto p = prepare_publication(ctx, {format, dir, args.domain.value_or(kDomain), args.remove,
+                                     args.force}, profile);
+  if (!p) return ctx.out.error(p.error());
   // What was left out is worth saying once the publish goes ahead; an error stands alone.
-  if (plan) report_text(ctx, rendered, warnings);
+  report_text(ctx, p->rendered, p->warnings);
   nlohmann::json extra = {{"format", args.format}, {"output", dir},
-                          {"skipped", skipped_json(rendered)}, {"warnings", warnings}};
-  return run_plan(ctx, "publish", std::move(plan), args.dry_run, extra);
+                          {"skipped", skipped_json(p->rendered)}, {"warnings", p->warnings}};
+  return run_plan(ctx, "publish", std::move(p->plan), args.dry_run, extra);
 }
 
-int run_publish(Context& ctx, const PublishArgs& args) {
+int run_publish(Context& ctx, PublishArgs args) {
   auto format = pub::parse_format(args.format);  // CLI11 checked the name
-  if (auto ok = pub::check_domain(args.domain); !ok) return ctx.out.error(ok.error());
+  std::optional<mdev::Profile> profile;
+  if (args.profile) {
+    auto loaded = mdev::load_profile(*args.profile);
+    if (!loaded) return ctx.out.error(loaded.error());
+    profile = std::move(*loaded);
+    // The profile's publish: entry for this format says where and under which domain, unless
+    // the command line does.
+    for (const auto& t : profile->publish)
+      if (t.format == args.format) {
+        if (!args.output) args.output = t.output;
+        if (!args.domain) args.domain = t.domain;
+      }
+  }
+  if (args.domain)
+    if (auto ok = pub::check_domain(*args.domain); !ok) return ctx.out.error(ok.error());
   std::string dir = args.output.value_or(std::string(pub::default_output(*format)));
-  if (dir == "-") return to_stdout(ctx, args, *format);
+  const mdev::Profile* p = profile ? &*profile : nullptr;
+  if (dir == "-") return to_stdout(ctx, args, *format, p);
   if (dir.empty() || dir[0] != '/')
     return ctx.out.error(sriov::Error{
         sriov::Errc::invalid_input,
         fmt::format("--output {}: give an absolute directory, or - for standard output", dir)});
-  return to_directory(ctx, args, *format, dir);
+  return to_directory(ctx, args, *format, dir, p);
 }
 
 }  // namespace
@@ -138,6 +219,10 @@ void add_publish(CLI::App& app, Runner& selected) {
                     "libvirt, cdi, device-plugin, nova, kubevirt or json")
         ->required()
         ->check(CLI::IsMember(names));
+    cmd->add_option("-f,--file", args->profile,
+                    "Profile (sriov-profile(5)) whose publish: keys name the pools, and whose "
+                    "publish: list gives this format's output and domain")
+        ->type_name("PROFILE");
     cmd->add_option("-o,--output", args->output,
                     "Directory to write to (default: /var/run/cdi for cdi, /etc/pcidp for "
                     "device-plugin, /etc/sriov/publish/libvirt for libvirt, else -), or - for "

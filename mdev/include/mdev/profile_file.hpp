@@ -22,6 +22,22 @@ struct GpuSelector {
   std::string str() const;  // "0000:af:00.0" or "match {vendor-id: 10de, device-id: 1eb8}"
 };
 
+// publish: on a nics or gpus entry: the pool its devices are published in (sriovctl publish).
+struct PoolSpec {
+  sriov::SourcePos pos;
+  std::string name;                             // [A-Za-z0-9_-]{1,63}
+  std::optional<std::string> physical_network;  // nics: Nova's physical_network
+  std::optional<bool> trusted;                  // nics: Nova's trusted tag
+};
+
+// An entry of the profile's top-level publish: list: a format and where it goes.
+struct PublishTarget {
+  sriov::SourcePos pos;
+  std::string format;                 // a name publish::parse_format takes
+  std::optional<std::string> output;  // an absolute directory; nullopt: the format's default
+  std::optional<std::string> domain;
+};
+
 // `count` instances of one vGPU type on each GPU the entry selects: the type by id or name, or
 // the smallest type with at least `framebuffer` bytes.
 struct GpuEntry {
@@ -42,12 +58,15 @@ struct GpuEntry {
   };
   std::vector<GivenUuid> uuids;  // for the instances the entry creates, in order
   sriov::SourcePos uuids_pos;
+  std::optional<PoolSpec> pool;
 };
 
 struct Profile {
   std::vector<std::string> files;  // the files read, in order
   std::vector<sriov::NicEntry> nics;
   std::vector<GpuEntry> gpus;
+  std::vector<std::optional<PoolSpec>> nic_pools;  // one per nics entry, in order
+  std::vector<PublishTarget> publish;
 };
 
 // At most this many instances per gpus entry and GPU.

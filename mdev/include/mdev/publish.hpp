@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mdev/profile_file.hpp"
 #include "mdev/vgpu.hpp"
 #include "sriov/error.hpp"
 #include "sriov/holders.hpp"
@@ -58,6 +59,9 @@ struct Pool {
   Kind kind = Kind::nic_vf;
   std::string source;  // "VFs of 0000:3b:00.0 (ens1f0)", "vGPU type GRID T4-1Q (nvidia-230)"
   std::vector<size_t> devices;  // indexes into Catalog::devices
+  // From a profile's publish: (sriov-profile(5)): Nova's device_spec tags.
+  std::optional<std::string> physical_network;
+  std::optional<bool> trusted;
 };
 
 struct Catalog {
@@ -67,9 +71,10 @@ struct Catalog {
 };
 
 // Reads every PCI VF of every SR-IOV PF and every vGPU instance; link (may be null) reads the
-// VFs' MAC and VLAN. Pools by PF and by vGPU type.
+// VFs' MAC and VLAN. Pools: the ones a profile's entries name (publish: pool) for the devices
+// they select, else one per PF and one per vGPU type.
 sriov::Result<Catalog> read_catalog(const sriov::Sysfs& sysfs, const sriov::Inventory& inventory,
-                                    sriov::LinkBackend* link);
+                                    sriov::LinkBackend* link, const Profile* profile = nullptr);
 
 enum class Format { libvirt, cdi, device_plugin, nova, kubevirt, json };
 inline constexpr Format kFormats[] = {Format::libvirt,  Format::cdi,      Format::device_plugin,
@@ -91,6 +96,9 @@ struct RenderOptions {
   // Host paths that exist (/dev/iommu decides the iommufd form of a CDI spec).
   bool have_iommufd = false;
 };
+
+// A pool (resource) name every consumer accepts: 1 to 63 of [A-Za-z0-9_-].
+bool valid_pool_name(std::string_view name);
 
 // A DNS domain every consumer takes as a vendor or resource prefix: lower-case letters, digits,
 // '-' and '.', at least two labels, each starting with a letter and ending alphanumeric.

@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <set>
 
+#include "mdev/profile.hpp"
 #include "mdev/publish.hpp"
+#include "sriov/planner.hpp"
 #include "sriov/text.hpp"
 
 namespace mdev::publish {
@@ -107,23 +109,69 @@ std::string unique_name(std::string base, std::set<std::string>& taken) {
   return name;
 }
 
-void make_pools(Catalog& catalog) {
-  std::set<std::string> taken;
-  std::map<std::string, size_t> by_key;  // PF id or vGPU type id -> pool
+// The pool a profile entry gives each device; null: its default pool (by PF, by vGPU type).
+// The first entry that selects a device names its pool.
+std::vector<const PoolSpec*> profile_pools(const Catalog& catalog, const Profile& profile,
+                                           const sriov::Inventory& inventory,
+                                           const VgpuHost& vgpus) {
+  std::vector<const PoolSpec*> out(catalog.devices.size(), nullptr);
+  auto give = [&](const PoolSpec& spec, auto&& selects) {
+    for (size_t i = 0; i < catalog.devices.size(); ++i)
+      if (!out[i] && selects(catalog.devices[i])) out[i] = &spec;
+  };
+  for (size_t e = 0; e < profile.nics.size() && e < profile.nic_pools.size(); ++e) {
+    if (!profile.nic_pools[e]) continue;
+    const auto& sel = profile.nics[e].select;
+    std::set<std::string> pfs;
+    if (sel.pf) {
+      if (auto pf = inventory.find_pf(*sel.pf)) pfs.insert(pf->id);
+    } else {
+      for (const auto& pf : inventory.pfs())
+        if (sriov::matches(sel, pf)) pfs.insert(pf.id);
+    }
+    give(*profile.nic_pools[e], [&](const Device& d) {
+      return (d.kind == Kind::nic_vf || d.kind == Kind::pci) && pfs.count(d.parent);
+    });
+  }
+  for (const auto& g : profile.gpus) {
+    if (!g.pool) continue;
+    std::set<std::string> gpus;
+    for (const Gpu* gpu : select_gpus(vgpus, g.select)) gpus.insert(gpu->id);
+    give(*g.pool, [&](const Device& d) {
+      bool vgpu = d.kind == Kind::mdev || d.kind == Kind::nvidia_vgpu_vf;
+      return vgpu && gpus.count(d.parent) &&
+             (!g.type || d.type_id == *g.type || d.type_name == *g.type);
+    });
+  }
+  return out;
+}
+
+void make_pools(Catalog& catalog, const std::vector<const PoolSpec*>& chosen) {
+  std::set<std::string> taken;  // a profile's names first: a default pool never takes one
+  for (const auto* spec : chosen)
+    if (spec) taken.insert(spec->name);
+  std::map<std::string, size_t> by_key;  // PF id, vGPU type id or profile pool -> pool
   for (size_t i = 0; i < catalog.devices.size(); ++i) {
     auto& d = catalog.devices[i];
+    const PoolSpec* spec = chosen.empty() ? nullptr : chosen[i];
     bool vf = d.kind == Kind::nic_vf || d.kind == Kind::pci;
-    std::string key = vf ? "pf " + d.parent : "type " + d.type_id;
+    std::string key = spec ? "pool " + spec->name : vf ? "pf " + d.parent : "type " + d.type_id;
     auto [it, fresh] = by_key.emplace(key, catalog.pools.size());
     if (fresh) {
       Pool p;
       p.kind = d.kind;
       std::string label = d.parent_netdev.empty() ? d.parent : d.parent_netdev;
-      p.name = unique_name(detail::resource_name(vf ? label : d.type_name), taken);
-      p.source = vf ? fmt::format("VFs of {}{}", d.parent,
-                                  d.parent_netdev.empty() ? "" : " (" + d.parent_netdev + ")")
-                    : fmt::format("vGPU type {}{}", d.type_name,
-                                  d.type_name == d.type_id ? "" : " (" + d.type_id + ")");
+      p.name = spec ? spec->name
+                    : unique_name(detail::resource_name(vf ? label : d.type_name), taken);
+      if (spec) {
+        p.physical_network = spec->physical_network;
+        p.trusted = spec->trusted;
+      }
+      p.source = spec ? fmt::format("the profile's entry at {}", spec->pos.str())
+                 : vf ? fmt::format("VFs of {}{}", d.parent,
+                                    d.parent_netdev.empty() ? "" : " (" + d.parent_netdev + ")")
+                      : fmt::format("vGPU type {}{}", d.type_name,
+                                    d.type_name == d.type_id ? "" : " (" + d.type_id + ")");
       catalog.pools.push_back(std::move(p));
     }
     catalog.pools[it->second].devices.push_back(i);
@@ -149,7 +197,7 @@ void add_warnings(Catalog& catalog) {
 }  // namespace
 
 sriov::Result<Catalog> read_catalog(const sriov::Sysfs& sysfs, const sriov::Inventory& inventory,
-                                    sriov::LinkBackend* link) {
+                                    sriov::LinkBackend* link, const Profile* profile) {
   Catalog catalog;
   auto vgpus = scan_vgpu_host(sysfs);
   if (!vgpus) return tl::unexpected(vgpus.error());
@@ -181,7 +229,8 @@ sriov::Result<Catalog> read_catalog(const sriov::Sysfs& sysfs, const sriov::Inve
   auto holders = sriov::VfioHolders::scan_if_any(sysfs, files);
   for (auto& d : catalog.devices)
     if (d.kind == Kind::nic_vf || d.kind == Kind::pci) d.holders = holders.of(d.vfio);
-  make_pools(catalog);
+  make_pools(catalog, profile ? profile_pools(catalog, *profile, inventory, *vgpus)
+                               : std::vector<const PoolSpec*>());
   add_warnings(catalog);
   return catalog;
 }

@@ -73,6 +73,10 @@ std::optional<std::string> unusable(Format format, const Device& d) {
       return std::nullopt;
     case Format::device_plugin:
       if (!pci) return "the SR-IOV network device plugin publishes PCI VFs only";
+      // The plugin hands a pod a netdev or a VFIO file: an unbound VF has neither.
+      if (!d.driver)
+        return "bound to no driver, it has nothing the device plugin can hand a pod (bind it "
+               "to vfio-pci or its VF driver)";
       return std::nullopt;
     case Format::nova:
       if (d.kind == Kind::mdev && !sriov::PciAddress::looks_like(d.mdev_parent))
@@ -82,10 +86,14 @@ std::optional<std::string> unusable(Format format, const Device& d) {
   return std::nullopt;
 }
 
+bool valid_pool_name(std::string_view name) {
+  return !name.empty() && name.size() <= 63 && detail::resource_name(name) == name;
+}
+
 sriov::Status check_domain(std::string_view domain) {
   auto bad = [&](std::string_view why) {
     return sriov::fail(sriov::Errc::invalid_input,
-                       fmt::format("--domain {}: {}; give a DNS domain such as example.org", domain, why));
+                       fmt::format("domain {}: {}; give a DNS domain such as example.org", domain, why));
   };
   if (domain.size() > 253) return bad("longer than 253 characters");
   size_t labels = 0;

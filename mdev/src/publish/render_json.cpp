@@ -54,8 +54,12 @@ nlohmann::json catalog_json(const Catalog& catalog) {
   for (const auto& p : catalog.pools) {
     nlohmann::json ids = nlohmann::json::array();
     for (size_t i : p.devices) ids.push_back(catalog.devices[i].id);
-    pools.push_back(
-        {{"name", p.name}, {"kind", kind_name(p.kind)}, {"source", p.source}, {"devices", ids}});
+    pools.push_back({{"name", p.name},
+                     {"kind", kind_name(p.kind)},
+                     {"source", p.source},
+                     {"devices", ids},
+                     {"physical_network", opt(p.physical_network)},
+                     {"trusted", opt(p.trusted)}});
   }
   return {{"devices", devices}, {"pools", pools}, {"warnings", catalog.warnings}};
 }

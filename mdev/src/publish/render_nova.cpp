@@ -38,6 +38,8 @@ std::string pci_section(const Catalog& catalog, const std::vector<bool>& usable)
       nlohmann::json s = {{"vendor_id", hex4(d.vendor_id)},
                           {"product_id", hex4(d.device_id)},
                           {"address", d.id}};
+      if (pool.physical_network) s["physical_network"] = *pool.physical_network;
+      if (pool.trusted) s["trusted"] = *pool.trusted ? "true" : "false";
       // Nova 31.0 (Epoxy) assigns NVIDIA vGPU VFs as PCI devices; it must not rebind them.
       if (d.kind == Kind::nvidia_vgpu_vf) {
         s["resource_class"] = resource_class(d.type_name);

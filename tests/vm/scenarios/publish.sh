@@ -75,3 +75,37 @@ expect_exit 0 sriovctl publish cdi --output /tmp/cdi
 assert_missing /tmp/cdi/sriovctl-vf.json "with the VFs gone, their spec is removed"
 assert_exists /tmp/cdi/sriovctl-vgpu.json "the vGPU spec stays"
 expect_exit 0 vgpuctl remove "$UUID"
+
+log "--- apply publishes the profile's formats from the host as its steps left it"
+cat > /tmp/p.yaml <<P
+version: 1
+nics:
+  - pf: $PF
+    num-vfs: 2
+    drivers-autoprobe: false
+    vfs:
+      - id: 0-1
+        driver: vfio-pci
+    publish:
+      pool: nvme_pool
+publish:
+  - format: cdi
+    output: /tmp/cdi-apply
+  - format: json
+    output: /tmp/json-apply
+P
+expect_exit 0 sriovctl apply -f /tmp/p.yaml
+assert_grep "published cdi to /tmp/cdi-apply: 2 file writes" "$OUT" "apply published the CDI specs"
+for i in 0 1; do
+  assert_grep "\"path\": \"/dev/vfio/$(vf_group "$PF" $i)\"" /tmp/cdi-apply/sriovctl-vf.json "VF$i, created by this apply, is in the spec with its group"
+done
+assert_grep '"pool": "nvme_pool"' /tmp/json-apply/sriovctl-devices.json "the profile's pool name"
+expect_exit 0 sriovctl apply -f /tmp/p.yaml
+assert_grep "published cdi to /tmp/cdi-apply: no changes" "$OUT" "a second apply publishes nothing new"
+log "--- a refused apply leaves the published files as they were"
+sed -i "s/num-vfs: 2/num-vfs: 1/; s/id: 0-1/id: 0/" /tmp/p.yaml  # 2 -> 1 goes through 0: refused
+SPEC=$(cat /tmp/cdi-apply/sriovctl-vf.json)
+expect_exit 3 sriovctl apply -f /tmp/p.yaml
+assert_eq "$SPEC" "$(cat /tmp/cdi-apply/sriovctl-vf.json)" "the spec is unchanged"
+assert_no_grep "published" "$OUT" "nothing was published"
+expect_exit 0 sriovctl destroy "$PF" --force

@@ -59,6 +59,12 @@ struct Context {
   sriov::Result<sriov::LinkBackend*> link();
   // The backend if one was made (its request counts go into the report), else null.
   sriov::LinkBackend* link_if_made() const { return link_.get(); }
+  // The runner plans execute through (the injected one, else the kernel's), with the fault
+  // injection switch; kernel: the KernelRunner inside it, if it is one.
+  std::unique_ptr<sriov::StepRunner> make_runner(sriov::KernelRunner*& kernel);
+  // Executes a plan journaled under the host lock (taken already) and reports, printing
+  // nothing; an error only when the journal cannot be started.
+  sriov::Result<sriov::ExecutionReport> execute(sriov::Plan& plan);
 
  private:
   std::unique_ptr<sriov::LinkBackend> link_;
@@ -68,7 +74,12 @@ struct Context {
 // journaled under the host lock and prints the outcome; returns the exit status. `extra` is
 // merged into the JSON object (e.g. the instances a create made); the rtnetlink request
 // counts are added when the plan used the context's backend.
+// Runs after a plan executed to completion (not after a failure or a dry run): prints its text
+// lines, or fills `report` with keys merged into the JSON report; returns an exit status.
+using AfterSuccess = std::function<int(Context&, nlohmann::json& report)>;
+
 int run_plan(Context& ctx, const std::string& command, sriov::Result<sriov::Plan> plan,
-             bool dry_run, nlohmann::json extra = nlohmann::json::object());
+             bool dry_run, nlohmann::json extra = nlohmann::json::object(),
+             const AfterSuccess& after = {});
 
 }  // namespace tools
