@@ -273,8 +273,8 @@ class Parser {
       if (!format) continue;
       auto f = mdev::publish::parse_format(*format);
       if (!f) {
-        error(t["format"], fmt::format("format: '{}' is not libvirt, cdi, device-plugin, nova, "
-                                       "kubevirt or json",
+        error(t["format"], fmt::format("format: '{}' is not libvirt, cdi, device-plugin, dra, "
+                                       "nova, kubevirt or json",
                                        sriov::escape(*format, true)));
         continue;
       }

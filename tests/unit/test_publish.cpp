@@ -253,7 +253,8 @@ TEST_CASE("every problem of a profile's publish keys at once, with file:line:col
         "accepts)",
         "p.yaml:13:29: unknown key 'trusted' in publish (allowed: pool)",
         "p.yaml:15:5: publish entry for nova needs output: a directory (it has no default one)",
-        "p.yaml:16:13: format: 'docker' is not libvirt, cdi, device-plugin, nova, kubevirt or json",
+        "p.yaml:16:13: format: 'docker' is not libvirt, cdi, device-plugin, dra, nova, kubevirt or "
+        "json",
         "p.yaml:17:27: output: give an absolute directory",
         "p.yaml:17:45: domain Example.org: each label starts with a letter a-z",
         "p.yaml:18:5: format cdi is published twice (also at p.yaml:17:5)",

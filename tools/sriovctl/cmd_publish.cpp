@@ -46,7 +46,8 @@ sriov::Result<pub::Rendered> render(Context& ctx, const std::string& domain, pub
   }
   auto catalog = pub::read_catalog(ctx.sysfs, *inv, link, profile);
   if (!catalog) return tl::unexpected(catalog.error());
-  pub::RenderOptions options{domain, ctx.sysfs.exists("/dev/iommu")};
+  pub::RenderOptions options{domain, ctx.sysfs.exists("/dev/iommu"),
+                             ctx.sysfs.read_opt("/proc/sys/kernel/hostname").value_or("")};
   auto rendered = pub::render(format, *catalog, options);
   warnings.insert(warnings.end(), catalog->warnings.begin(), catalog->warnings.end());
   warnings.insert(warnings.end(), rendered.warnings.begin(), rendered.warnings.end());
@@ -111,6 +112,7 @@ int publish_profile(Context& ctx, const mdev::Profile& profile, nlohmann::json& 
     nlohmann::json entry = {{"format", name}, {"output", request.dir}, {"changed", false},
                             {"files", 0}, {"error", nullptr}};
     auto p = prepare_publication(ctx, request, &profile);
+    if (p) report_text(ctx, p->rendered, p->warnings);  // held devices, devices left out
     sriov::Result<sriov::ExecutionReport> done =
         p ? ctx.execute(p->plan) : tl::unexpected(p.error());
     std::optional<sriov::Error> error;
@@ -125,6 +127,8 @@ int publish_profile(Context& ctx, const mdev::Profile& profile, nlohmann::json& 
     } else {
       entry["changed"] = !p->plan.steps.empty();
       entry["files"] = p->rendered.files.size();
+      entry["skipped"] = skipped_json(p->rendered);
+      entry["warnings"] = p->warnings;
       if (!ctx.out.json)
         ctx.out.out << fmt::format("published {} to {}: {}\n", name, request.dir,
                                    p->plan.steps.empty()
@@ -210,13 +214,14 @@ int run_publish(Context& ctx, PublishArgs args) {
 void add_publish(CLI::App& app, Runner& selected) {
   auto args = std::make_shared<PublishArgs>();
   auto* cmd = app.add_subcommand(
-      "publish", "Publish the VFs and vGPUs for libvirt, CDI, the SR-IOV device plugin, Nova or "
-                 "KubeVirt, or as a JSON list (reads devices, writes only files)");
+      "publish", "Publish the VFs and vGPUs for libvirt, CDI, the SR-IOV device plugin, "
+                 "dra-driver-sriov, Nova or KubeVirt, or as a JSON list (reads devices, writes "
+                 "only files)");
   tools::declare_when_used(cmd, [=] {
     std::vector<std::string> names;
     for (auto f : pub::kFormats) names.emplace_back(pub::format_name(f));
     cmd->add_option("format", args->format,
-                    "libvirt, cdi, device-plugin, nova, kubevirt or json")
+                    "libvirt, cdi, device-plugin, dra, nova, kubevirt or json")
         ->required()
         ->check(CLI::IsMember(names));
     cmd->add_option("-f,--file", args->profile,

@@ -76,9 +76,10 @@ struct Catalog {
 sriov::Result<Catalog> read_catalog(const sriov::Sysfs& sysfs, const sriov::Inventory& inventory,
                                     sriov::LinkBackend* link, const Profile* profile = nullptr);
 
-enum class Format { libvirt, cdi, device_plugin, nova, kubevirt, json };
-inline constexpr Format kFormats[] = {Format::libvirt,  Format::cdi,      Format::device_plugin,
-                                      Format::nova,     Format::kubevirt, Format::json};
+enum class Format { libvirt, cdi, device_plugin, dra, nova, kubevirt, json };
+inline constexpr Format kFormats[] = {Format::libvirt, Format::cdi,      Format::device_plugin,
+                                      Format::dra,     Format::nova,     Format::kubevirt,
+                                      Format::json};
 std::string_view format_name(Format format);  // "libvirt", "cdi", "device-plugin", ...
 std::optional<Format> parse_format(std::string_view text);
 // Where a format is written when --output is not given ("-": standard output).
@@ -86,7 +87,8 @@ std::string_view default_output(Format format);
 
 // Why the consumer of `format` cannot use the device, or nullopt when it can. The one rule:
 // CDI needs a VFIO device file; KubeVirt a VFIO driver (or NVIDIA's own for a vGPU VF); the
-// device plugin publishes VFs only; Nova names mdev parents by PCI address.
+// device plugin and dra-driver-sriov publish VFs bound to a driver only; Nova names mdev
+// parents by PCI address.
 std::optional<std::string> unusable(Format format, const Device& device);
 
 struct RenderOptions {
@@ -95,6 +97,8 @@ struct RenderOptions {
   std::string domain = "sriovctl.local";
   // Host paths that exist (/dev/iommu decides the iommufd form of a CDI spec).
   bool have_iommufd = false;
+  // The host's name: the Kubernetes node a dra policy selects (empty: unknown).
+  std::string node_name;
 };
 
 // A pool (resource) name every consumer accepts: 1 to 63 of [A-Za-z0-9_-].
@@ -130,6 +134,8 @@ Rendered render_cdi(const Catalog& catalog, const std::vector<size_t>& usable,
                     const RenderOptions& options);
 Rendered render_device_plugin(const Catalog& catalog, const std::vector<size_t>& usable,
                               const RenderOptions& options);
+Rendered render_dra(const Catalog& catalog, const std::vector<size_t>& usable,
+                    const RenderOptions& options);
 Rendered render_nova(const Catalog& catalog, const std::vector<size_t>& usable);
 Rendered render_kubevirt(const Catalog& catalog, const std::vector<size_t>& usable,
                          const RenderOptions& options);

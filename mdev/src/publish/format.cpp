@@ -20,6 +20,7 @@ std::string_view format_name(Format format) {
     case Format::libvirt: return "libvirt";
     case Format::cdi: return "cdi";
     case Format::device_plugin: return "device-plugin";
+    case Format::dra: return "dra";
     case Format::nova: return "nova";
     case Format::kubevirt: return "kubevirt";
     case Format::json: return "json";
@@ -78,6 +79,11 @@ std::optional<std::string> unusable(Format format, const Device& d) {
         return "bound to no driver, it has nothing the device plugin can hand a pod (bind it "
                "to vfio-pci or its VF driver)";
       return std::nullopt;
+    case Format::dra:
+      // dra-driver-sriov discovers NIC VFs itself and hands out a netdev or a VFIO file.
+      if (d.kind != Kind::nic_vf) return "dra-driver-sriov publishes NIC VFs only";
+      if (!d.driver) return "bound to no driver, it has nothing dra-driver-sriov can hand a pod";
+      return std::nullopt;
     case Format::nova:
       if (d.kind == Kind::mdev && !sriov::PciAddress::looks_like(d.mdev_parent))
         return "Nova names mdev parents by PCI address, and its parent is " + d.mdev_parent;
@@ -126,6 +132,7 @@ Rendered render(Format format, const Catalog& catalog, const RenderOptions& opti
     case Format::libvirt: r = detail::render_libvirt(catalog, usable); break;
     case Format::cdi: r = detail::render_cdi(catalog, usable, options); break;
     case Format::device_plugin: r = detail::render_device_plugin(catalog, usable, options); break;
+    case Format::dra: r = detail::render_dra(catalog, usable, options); break;
     case Format::nova: r = detail::render_nova(catalog, usable); break;
     case Format::kubevirt: r = detail::render_kubevirt(catalog, usable, options); break;
     case Format::json: r = detail::render_json(catalog); break;
