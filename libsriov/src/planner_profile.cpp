@@ -41,6 +41,7 @@ class ProfilePlanner {
   }
 
   std::vector<std::string> problems, refusals;
+  std::vector<CoveredDevice> devices;
   Plan plan;
 
  private:
@@ -112,6 +113,7 @@ class ProfilePlanner {
     settings(nic, pf, fresh);
     drivers(nic, pf, *host, fresh);
     if (plan.steps.size() == first) plan.notes.push_back(label + ": no change");
+    devices.push_back({"pf", label, first, plan.steps.size() - first, {}});
   }
 
   // VF settings go before drivers: MAC and VLAN are best set before a driver or a guest sees
@@ -263,13 +265,16 @@ ProfileDraft draft_nics_plan(const NicSnapshot& host, const std::vector<NicEntry
   ProfilePlanner planner(host, request);
   for (const auto& nic : nics) {
     auto pfs = select_pfs(host, nic);
-    if (!pfs) {
+    if (!pfs && pfs.error().code == Errc::not_found)
+      planner.devices.push_back({"pf", nic.select.pf.value_or(nic.select.str()), 0, 0,
+                                 pfs.error().message});
+    else if (!pfs)
       planner.problems.push_back(pfs.error().message);
-      continue;
-    }
-    planner.entry(nic, *pfs);
+    else
+      planner.entry(nic, *pfs);
   }
-  return {std::move(planner.plan), std::move(planner.problems), std::move(planner.refusals)};
+  return {std::move(planner.plan), std::move(planner.problems), std::move(planner.refusals),
+          std::move(planner.devices)};
 }
 
 Result<Plan> finish_profile_plan(std::vector<ProfileDraft> parts,
@@ -277,6 +282,8 @@ Result<Plan> finish_profile_plan(std::vector<ProfileDraft> parts,
   std::vector<std::string> problems, refusals;
   Plan plan;
   for (auto& part : parts) {
+    for (const auto& d : part.devices)
+      if (d.absent) problems.push_back(*d.absent);
     problems.insert(problems.end(), part.problems.begin(), part.problems.end());
     refusals.insert(refusals.end(), part.refusals.begin(), part.refusals.end());
     for (auto& step : part.plan.steps) plan.steps.push_back(std::move(step));

@@ -221,14 +221,11 @@ std::string describe_config(const VfConfig& c, unsigned mac_offset) {
   return fmt::format("{}", fmt::join(parts, " "));
 }
 
-std::string describe_change(const VfChange& ch) {
-  // Appended by hand, not formatted: plans, journals and reports describe every VF.
-  std::string out;
+std::vector<FieldChange> field_changes(const VfChange& ch) {
+  std::vector<FieldChange> out;
   const auto &b = ch.before, &a = ch.after;
-  auto add = [&](std::string_view key, const std::string& from, const std::string& to) {
-    if (from == to) return;
-    if (!out.empty()) out += ", ";
-    out.append(key).append(" ").append(from).append(" -> ").append(to);
+  auto add = [&](const char* key, std::string from, std::string to) {
+    if (from != to) out.push_back({key, std::move(from), std::move(to)});
   };
   if (ch.fields & kFieldMac) add("mac", b.mac.str(), a.mac.str());
   if (ch.fields & kFieldVlan) {
@@ -245,6 +242,16 @@ std::string describe_change(const VfChange& ch) {
     add("link-state", std::string(name(b.link_state)), std::string(name(a.link_state)));
   if (ch.fields & kFieldQueryRss) add("query-rss", on_off(b.query_rss), on_off(a.query_rss));
   if (ch.fields & kFieldTrust) add("trust", on_off(b.trust), on_off(a.trust));
+  return out;
+}
+
+std::string describe_change(const VfChange& ch) {
+  // Appended by hand, not formatted: plans, journals and reports describe every VF.
+  std::string out;
+  for (const auto& f : field_changes(ch)) {
+    if (!out.empty()) out += ", ";
+    out.append(f.key).append(" ").append(f.from).append(" -> ").append(f.to);
+  }
   return out;
 }
 

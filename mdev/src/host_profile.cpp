@@ -18,12 +18,18 @@ sriov::Result<HostSnapshot> read_host_snapshot(const sriov::Sysfs& sysfs,
   return host;
 }
 
-sriov::Result<sriov::Plan> plan_host_profile(const HostSnapshot& host, const Profile& profile,
-                                             const GpuProfileRequest& request) {
+std::vector<sriov::ProfileDraft> draft_host_profile(const HostSnapshot& host,
+                                                    const Profile& profile,
+                                                    const GpuProfileRequest& request) {
   std::vector<sriov::ProfileDraft> parts;
   parts.push_back(sriov::draft_nics_plan(host.nics, profile.nics, {request.allow_disruption}));
   if (host.gpus) parts.push_back(draft_gpus_plan(*host.gpus, profile, request));
-  return sriov::finish_profile_plan(std::move(parts), profile.files);
+  return parts;
+}
+
+sriov::Result<sriov::Plan> plan_host_profile(const HostSnapshot& host, const Profile& profile,
+                                             const GpuProfileRequest& request) {
+  return sriov::finish_profile_plan(draft_host_profile(host, profile, request), profile.files);
 }
 
 }  // namespace mdev

@@ -83,6 +83,9 @@ class GpuPlanner {
   void problem(const sriov::SourcePos& pos, const std::string& message) {
     draft.problems.push_back(pos.str() + ": " + message);
   }
+  void absent(const GpuEntry& e, const std::string& name, const std::string& message) {
+    draft.devices.push_back({"gpu", name, 0, 0, e.pos.str() + ": " + message});
+  }
   std::vector<const Gpu*> entry_gpus(const GpuEntry& e);
   const VgpuType* resolve_type(const GpuEntry& e, const Gpu& g);
   void add_want(const GpuEntry& e, const Gpu& g, const VgpuType& t);
@@ -132,14 +135,18 @@ std::vector<const Gpu*> GpuPlanner::entry_gpus(const GpuEntry& e) {
           known.push_back(g.vendor_id && g.device_id
                               ? fmt::format("{} [{:04x}:{:04x}]", g.id, *g.vendor_id, *g.device_id)
                               : g.id);
-      problem(e.pos,
-              fmt::format("{} matches no vGPU-capable GPU of this host ({})", e.select.str(),
-                          known.empty() ? "it has none"
-                                        : "GPUs: " + fmt::format("{}", fmt::join(known, ", "))));
+      absent(e, e.select.str(),
+             fmt::format("{} matches no vGPU-capable GPU of this host ({})", e.select.str(),
+                         known.empty() ? "it has none"
+                                       : "GPUs: " + fmt::format("{}", fmt::join(known, ", "))));
     }
     return gpus;
   }
   auto target = find_target(host_, *e.select.gpu);
+  if (!target && target.error().code == sriov::Errc::not_found) {
+    absent(e, *e.select.gpu, "gpu: " + target.error().message);
+    return {};
+  }
   if (!target) {
     problem(e.pos, "gpu: " + target.error().message);
     return {};
@@ -517,8 +524,10 @@ void GpuPlanner::plan_gpu(GpuWants& w) {
   GpuSteps out;
   for (auto& want : w.wants) plan_removals(g, want, out);
   for (auto& want : w.wants) plan_creations(g, want, out);
+  size_t first = draft.plan.steps.size();
   for (auto* list : {&out.removals, &out.undefines, &out.creations, &out.defines})
     for (auto& step : *list) draft.plan.steps.push_back(std::move(step));
+  draft.devices.push_back({"gpu", g.id, first, draft.plan.steps.size() - first, {}});
   for (const auto& want : w.wants) {
     if (want.steps) continue;
     size_t running = std::count_if(g.instances.begin(), g.instances.end(),

@@ -29,4 +29,9 @@ struct Plan {
   bool empty() const { return steps.empty(); }
 };
 
+// What a run of steps would change, as differences: a field several steps change (a VF count
+// changed through 0) is one difference, from the first step's "have" to the last's "wanted";
+// one whose steps end where they began is none.
+std::vector<Difference> net_drift(const std::vector<Step>& steps, size_t first, size_t count);
+
 }  // namespace sriov

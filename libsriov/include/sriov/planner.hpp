@@ -75,9 +75,20 @@ struct ProfileRequest {
 // One part of a profile's plan (its nics here; other parts from the libraries built on this one)
 // before it is judged: the steps, the notes, the problems (file:line:col errors that need the
 // host) and the refusals (disruption not allowed, devices held open).
+// Each device the part covers (a PF, a GPU) owns a run of its steps, so that status can say
+// per device what differs; a device the profile names that the host lacks now carries why
+// (the host may be resetting it: watch waits for it, status reports it, apply fails on it).
+struct CoveredDevice {
+  std::string kind;  // "pf", "gpu"
+  std::string name;  // its label, or the profile's words for it when absent
+  size_t first = 0, count = 0;  // its steps: plan.steps[first, first + count)
+  std::optional<std::string> absent;  // file:line:col message when the host lacks it
+};
+
 struct ProfileDraft {
   Plan plan;
   std::vector<std::string> problems, refusals;
+  std::vector<CoveredDevice> devices;
 };
 
 // What a profile's nics are planned from, read once (under the host lock for apply): every
@@ -110,7 +121,7 @@ Result<std::vector<PhysicalFunction>> select_pfs(const NicSnapshot& host, const 
 ProfileDraft draft_nics_plan(const NicSnapshot& host, const std::vector<NicEntry>& nics,
                              const ProfileRequest& request);
 
-// Joins the parts, in order, into one plan: problems first (Errc::invalid_input, every one of
+// Joins the parts, in order, into one plan: absent devices and problems first (Errc::invalid_input, every one of
 // every part), else refusals (Errc::refused, every one), else the steps of all parts with the
 // summary "apply <files>".
 Result<Plan> finish_profile_plan(std::vector<ProfileDraft> parts,

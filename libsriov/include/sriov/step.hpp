@@ -39,6 +39,14 @@ struct Write {
   bool operator==(const Write&) const = default;
 };
 
+// One way the host differs from what a step would make it (what `sriovctl status` reports):
+// the thing (a PF, "PF VF n", a GPU's VF, an mdev UUID, a file), the field, and the value the
+// plan wants against the value the host has ("" when the thing is absent).
+struct Difference {
+  std::string subject, field, wanted, have;
+  bool operator==(const Difference&) const = default;
+};
+
 // Written to driver_override to clear it (the kernel treats an empty line as "unset").
 inline constexpr const char* kClearOverride = "\n";
 
@@ -70,6 +78,7 @@ class StepContext {
 //   static std::string describe(const T&);
 //   static std::string disruption(const T&);     "" when none
 //   static std::vector<Write> writes(const T&);
+//   static std::vector<Difference> drift(const T&);   what differs now that the step changes
 //   static Status check(const T&, StepContext&); last-moment refusals (a process holding a
 //                                                device): made by the dry run too
 //   static Status apply(T&, StepContext&);       after check; may record what it observed
@@ -90,6 +99,7 @@ struct StepKind;
     static std::string describe(const T& step);                                   \
     static std::string disruption(const T& step);                                 \
     static std::vector<Write> writes(const T& step);                              \
+    static std::vector<Difference> drift(const T& step);                          \
     static Status check(const T& step, StepContext& ctx);                         \
     static Status apply(T& step, StepContext& ctx);                               \
     static Status undo(const T& step, StepContext& ctx);                          \
@@ -115,6 +125,7 @@ class Step {
   std::string describe() const { return self_->describe(); }
   std::string disruption() const { return self_->disruption(); }
   std::vector<Write> writes() const { return self_->writes(); }
+  std::vector<Difference> drift() const { return self_->drift(); }
   Status check(StepContext& ctx) const { return self_->check(ctx); }
   // check, then the kind's apply: a run never writes what its dry run would have refused.
   Status apply(StepContext& ctx) {
@@ -153,6 +164,7 @@ class Step {
     virtual std::string describe() const = 0;
     virtual std::string disruption() const = 0;
     virtual std::vector<Write> writes() const = 0;
+    virtual std::vector<Difference> drift() const = 0;
     virtual Status check(StepContext& ctx) const = 0;
     virtual Status apply(StepContext& ctx) = 0;
     virtual Status undo(StepContext& ctx) const = 0;
@@ -170,6 +182,7 @@ class Step {
     std::string describe() const override { return Kind::describe(data); }
     std::string disruption() const override { return Kind::disruption(data); }
     std::vector<Write> writes() const override { return Kind::writes(data); }
+    std::vector<Difference> drift() const override { return Kind::drift(data); }
     Status check(StepContext& ctx) const override { return Kind::check(data, ctx); }
     Status apply(StepContext& ctx) override { return Kind::apply(data, ctx); }
     Status undo(StepContext& ctx) const override { return Kind::undo(data, ctx); }

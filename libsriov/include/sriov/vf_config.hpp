@@ -77,6 +77,12 @@ struct VfChange {
 // mac_offset: for mac_from, this VF's position in the range.
 Result<VfChange> diff(const VfState& current, const VfConfig& config, unsigned mac_offset);
 
+// The values of a change that differ, by key ("vlan", "0", "100"), in describe_change's order.
+struct FieldChange {
+  const char* key;
+  std::string from, to;
+};
+std::vector<FieldChange> field_changes(const VfChange& change);
 // "vlan 0 -> 100, qos 0 -> 3" for the fields of a change.
 std::string describe_change(const VfChange& change);
 // Field names of a group mask: "mac, vlan".

@@ -40,6 +40,11 @@ std::vector<Write> StepKind<BindDriver>::writes(const BindDriver& b) {
 }
 
 // Unbinding a VF that a process holds through VFIO would block until it lets go.
+std::vector<Difference> StepKind<BindDriver>::drift(const BindDriver& b) {
+  return {{fmt::format("{} VF {}", b.pf, b.vf_index), "driver", driver_text(b.to),
+           driver_text(b.from)}};
+}
+
 Status StepKind<BindDriver>::check(const BindDriver& b, StepContext& ctx) {
   std::string dev = detail::pci_dev(b.vf);
   auto now = ctx.sysfs().link_name(dev + "/driver");

@@ -38,6 +38,11 @@ std::vector<Write> StepKind<SetAutoprobe>::writes(const SetAutoprobe& s) {
   return {{attribute(s), s.to ? "1" : "0"}};
 }
 
+std::vector<Difference> StepKind<SetAutoprobe>::drift(const SetAutoprobe& s) {
+  auto text = [](bool v) { return std::string(v ? "true" : "false"); };
+  return {{s.pf, "drivers-autoprobe", text(s.to), text(s.from)}};
+}
+
 Status StepKind<SetAutoprobe>::check(const SetAutoprobe&, StepContext&) { return {}; }
 
 Status StepKind<SetAutoprobe>::apply(SetAutoprobe& s, StepContext& ctx) {

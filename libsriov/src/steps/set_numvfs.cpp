@@ -180,6 +180,11 @@ std::vector<Write> StepKind<SetNumVfs>::writes(const SetNumVfs& s) {
   return {{attribute(s), std::to_string(s.to)}};
 }
 
+// A count changed through 0 is two steps (N -> 0, 0 -> M); status merges them (N, wanted M).
+std::vector<Difference> StepKind<SetNumVfs>::drift(const SetNumVfs& s) {
+  return {{s.pf, "num-vfs", std::to_string(s.to), std::to_string(s.from)}};
+}
+
 Status StepKind<SetNumVfs>::check(const SetNumVfs& s, StepContext& ctx) {
   if (s.to != 0 || s.from == 0) return {};
   return refuse_if_vfs_held(s, ctx.sysfs());

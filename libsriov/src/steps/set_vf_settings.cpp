@@ -125,6 +125,19 @@ std::vector<Write> StepKind<SetVfSettings>::writes(const SetVfSettings& v) {
   return w;
 }
 
+// A VF that does not exist yet (or whose settings were not read) differs in all it should get.
+std::vector<Difference> StepKind<SetVfSettings>::drift(const SetVfSettings& v) {
+  std::vector<Difference> out;
+  auto vf = [&](unsigned index) { return fmt::format("{} VF {}", v.pf, index); };
+  for (const auto& c : v.changes)
+    for (auto& f : field_changes(c)) out.push_back({vf(c.index), f.key, f.to, f.from});
+  if (v.changes.empty())
+    for (const auto& d : v.deferred)
+      out.push_back({vf(d.index), "settings", describe_config(d.config, d.mac_offset),
+                     "(not read)"});
+  return out;
+}
+
 Status StepKind<SetVfSettings>::check(const SetVfSettings&, StepContext&) { return {}; }
 
 Status StepKind<SetVfSettings>::apply(SetVfSettings& v, StepContext& ctx) {

@@ -30,4 +30,31 @@ sriov::Result<HostSnapshot> read_host_snapshot(const sriov::Sysfs& sysfs,
 sriov::Result<sriov::Plan> plan_host_profile(const HostSnapshot& host, const Profile& profile,
                                              const GpuProfileRequest& request);
 
+// The parts (nics, gpus) of the profile's plan before they are judged.
+std::vector<sriov::ProfileDraft> draft_host_profile(const HostSnapshot& host,
+                                                    const Profile& profile,
+                                                    const GpuProfileRequest& request);
+
+// How one device the profile covers (a PF, a GPU) differs from it.
+struct DeviceDrift {
+  std::string kind;  // "pf", "gpu"
+  std::string name;
+  std::vector<sriov::Difference> differences;
+  std::optional<std::string> absent;  // the host lacks it now: why (file:line:col)
+  bool in_sync() const { return differences.empty() && !absent; }
+};
+
+// How the host differs from a profile (sriovctl status, watch): per device, in profile order;
+// the problems that stop the profile from being planned at all (file:line:col), what apply
+// would refuse now, and `repair`: the steps that put the present devices back, which apply
+// would run now (when there are no problems and no refusals).
+struct HostDrift {
+  std::vector<DeviceDrift> devices;
+  std::vector<std::string> problems, refusals;
+  sriov::Plan repair;
+  size_t differences() const;  // in all devices, an absent device counting one
+};
+HostDrift measure_drift(const HostSnapshot& host, const Profile& profile,
+                        const GpuProfileRequest& request);
+
 }  // namespace mdev

@@ -23,6 +23,10 @@ std::vector<Write> StepKind<CreateMdev>::writes(const CreateMdev& m) {
   return {{m.type_path + "/create", m.uuid}};
 }
 
+std::vector<Difference> StepKind<CreateMdev>::drift(const CreateMdev& m) {
+  return {{"mdev " + m.uuid, "instance", fmt::format("{} on {}", m.type_id, m.parent), "absent"}};
+}
+
 Status StepKind<CreateMdev>::check(const CreateMdev&, StepContext&) { return {}; }
 
 Status StepKind<CreateMdev>::apply(CreateMdev& m, StepContext& ctx) {

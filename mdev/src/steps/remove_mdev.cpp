@@ -26,6 +26,10 @@ std::vector<Write> StepKind<RemoveMdev>::writes(const RemoveMdev& m) {
 }
 
 // Last check before the write: remove blocks for as long as a VM has the device open.
+std::vector<Difference> StepKind<RemoveMdev>::drift(const RemoveMdev& m) {
+  return {{"mdev " + m.uuid, "instance", "absent", fmt::format("{} on {}", m.type_id, m.parent)}};
+}
+
 Status StepKind<RemoveMdev>::check(const RemoveMdev& m, StepContext& ctx) {
   return mdev::detail::refuse_if_held(ctx, m.uuid);
 }

@@ -56,6 +56,11 @@ std::vector<Write> StepKind<SetVgpuType>::writes(const SetVgpuType& v) {
 }
 
 // Changing the type of a VF a VM holds would pull the vGPU from under it.
+std::vector<Difference> StepKind<SetVgpuType>::drift(const SetVgpuType& v) {
+  auto wanted = v.to == 0 ? std::string("0") : fmt::format("{} ({})", v.to, v.to_name);
+  return {{"VF " + v.vf, "vgpu-type", wanted, std::to_string(v.from)}};
+}
+
 Status StepKind<SetVgpuType>::check(const SetVgpuType& v, StepContext& ctx) {
   auto now = ctx.sysfs().read_int_opt(attribute(v));
   if (!now || *now == 0 || *now == v.to) return {};

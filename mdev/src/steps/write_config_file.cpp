@@ -26,6 +26,15 @@ std::vector<Write> StepKind<WriteConfigFile>::writes(const WriteConfigFile& w) {
   return {{w.path, w.to ? *w.to : "(remove the file)"}};
 }
 
+// The contents themselves are in the plan (--dry-run); status says only whether they differ.
+std::vector<Difference> StepKind<WriteConfigFile>::drift(const WriteConfigFile& w) {
+  std::string wanted = w.to ? fmt::format("{} bytes ({})", w.to->size(), w.what) : "absent";
+  std::string have = !w.from ? "absent"
+                     : w.to  ? fmt::format("{} bytes, other contents", w.from->size())
+                             : fmt::format("{} bytes", w.from->size());
+  return {{w.path, "file", wanted, have}};
+}
+
 Status StepKind<WriteConfigFile>::check(const WriteConfigFile&, StepContext&) { return {}; }
 
 Status StepKind<WriteConfigFile>::apply(WriteConfigFile& w, StepContext& ctx) {
