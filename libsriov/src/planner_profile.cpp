@@ -113,7 +113,7 @@ class ProfilePlanner {
     settings(nic, pf, fresh);
     drivers(nic, pf, *host, fresh);
     if (plan.steps.size() == first) plan.notes.push_back(label + ": no change");
-    devices.push_back({"pf", label, first, plan.steps.size() - first, {}});
+    devices.push_back({"pf", label, first, plan.steps.size() - first, nic.num_vfs, pf.num_vfs, {}});
   }
 
   // VF settings go before drivers: MAC and VLAN are best set before a driver or a guest sees
@@ -267,7 +267,7 @@ ProfileDraft draft_nics_plan(const NicSnapshot& host, const std::vector<NicEntry
     auto pfs = select_pfs(host, nic);
     if (!pfs && pfs.error().code == Errc::not_found)
       planner.devices.push_back({"pf", nic.select.pf.value_or(nic.select.str()), 0, 0,
-                                 pfs.error().message});
+                                 nic.num_vfs, 0, pfs.error().message});
     else if (!pfs)
       planner.problems.push_back(pfs.error().message);
     else

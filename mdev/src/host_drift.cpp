@@ -20,7 +20,8 @@ HostDrift measure_drift(const HostSnapshot& host, const Profile& profile,
     for (const auto& device : part.devices)
       drift.devices.push_back(
           {device.kind, device.name,
-           sriov::net_drift(part.plan.steps, device.first, device.count), device.absent});
+           sriov::net_drift(part.plan.steps, device.first, device.count), device.wanted,
+           device.present, device.absent});
     drift.problems.insert(drift.problems.end(), part.problems.begin(), part.problems.end());
     drift.refusals.insert(drift.refusals.end(), part.refusals.begin(), part.refusals.end());
     for (auto& step : part.plan.steps) drift.repair.steps.push_back(std::move(step));

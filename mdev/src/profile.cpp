@@ -84,7 +84,7 @@ class GpuPlanner {
     draft.problems.push_back(pos.str() + ": " + message);
   }
   void absent(const GpuEntry& e, const std::string& name, const std::string& message) {
-    draft.devices.push_back({"gpu", name, 0, 0, e.pos.str() + ": " + message});
+    draft.devices.push_back({"gpu", name, 0, 0, e.count, 0, e.pos.str() + ": " + message});
   }
   std::vector<const Gpu*> entry_gpus(const GpuEntry& e);
   const VgpuType* resolve_type(const GpuEntry& e, const Gpu& g);
@@ -527,7 +527,10 @@ void GpuPlanner::plan_gpu(GpuWants& w) {
   size_t first = draft.plan.steps.size();
   for (auto* list : {&out.removals, &out.undefines, &out.creations, &out.defines})
     for (auto& step : *list) draft.plan.steps.push_back(std::move(step));
-  draft.devices.push_back({"gpu", g.id, first, draft.plan.steps.size() - first, {}});
+  unsigned wanted = 0;
+  for (const auto& want : w.wants) wanted += want.entry->count;
+  draft.devices.push_back({"gpu", g.id, first, draft.plan.steps.size() - first, wanted,
+                           static_cast<unsigned>(g.instances.size()), {}});
   for (const auto& want : w.wants) {
     if (want.steps) continue;
     size_t running = std::count_if(g.instances.begin(), g.instances.end(),

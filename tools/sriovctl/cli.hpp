@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "mdev/host_profile.hpp"
 #include "mdev/profile_file.hpp"
 #include "mdev/publish.hpp"
 #include "sriov/executor.hpp"
@@ -35,6 +36,8 @@ void add_set(CLI::App& app, Runner& selected);
 void add_apply(CLI::App& app, Runner& selected);  // plan and apply
 void add_recover(CLI::App& app, Runner& selected);
 void add_publish(CLI::App& app, Runner& selected);
+void add_status(CLI::App& app, Runner& selected);
+void add_watch(CLI::App& app, Runner& selected);
 
 // Rolls back an interrupted run if the journal has one; prints what it did. Exit status.
 int recover_interrupted(Context& ctx, bool report_when_clean);
@@ -74,6 +77,28 @@ std::vector<PublicationRequest> profile_publications(const mdev::Profile& profil
 // apply's last act: publishes every format the profile's publish: list names; its report
 // goes under "published". Exit status.
 int publish_profile(Context& ctx, const mdev::Profile& profile, nlohmann::json& report);
+
+// What apply, status and watch share (profile_host.cpp). The host a profile is planned from,
+// read once (under the host lock when writing); warnings: definitions that could not be read.
+sriov::Result<mdev::HostSnapshot> read_profile_snapshot(Context& ctx, const mdev::Profile& profile,
+                                                        std::vector<std::string>& warnings);
+// A UUID for each vGPU instance that neither a profile nor a definition names.
+sriov::Result<std::string> fresh_uuid();
+// How the host differs from the profile: its devices (mdev::measure_drift), then each format
+// its publish: list names, as a device of kind "publish" whose differences are the files a
+// publish now would change.
+struct ProfileDrift {
+  mdev::HostDrift host;
+  std::vector<std::string> warnings;
+};
+sriov::Result<ProfileDrift> measure_profile_drift(Context& ctx, const mdev::Profile& profile);
+// /run/sriov/last-apply.json: when the last apply or watch repair ran, and its exit status.
+void record_apply(Context& ctx, const std::string& command, int status, size_t steps);
+std::optional<nlohmann::json> last_apply(const Context& ctx);
+
+// Exit status of status and watch --once when the host differs from its profiles (not 1, which
+// means failure), documented in sriovctl(8).
+inline constexpr int kExitDrift = 7;
 
 // injected: what tests put in place of the kernel (the step runner, the rtnetlink backend).
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,

@@ -53,12 +53,6 @@ void wait_for_devices(Context& ctx, const mdev::Profile& profile, double seconds
                     profile.gpus.empty() ? "PF" : "PF and GPU", seconds));
 }
 
-sriov::Result<std::string> fresh_uuid() {
-  auto u = mdev::Uuid::random();
-  if (!u) return tl::unexpected(u.error());
-  return u->str();
-}
-
 int run_apply(Context& ctx, const ApplyArgs& args, bool plan_only) {
   auto profile = mdev::load_profile(args.profile);
   if (!profile) return ctx.out.error(profile.error());
@@ -68,19 +62,10 @@ int run_apply(Context& ctx, const ApplyArgs& args, bool plan_only) {
   if (args.wait_seconds > 0) wait_for_devices(ctx, *profile, args.wait_seconds);
   if (!dry_run)
     if (int status = ctx.begin_write(); status != 0) return status;
-  auto loaded = load_inventory(ctx);
-  if (!loaded.inventory) return loaded.status;
-  // Without rtnetlink (a tree under --sysfs-root) VF settings are compared when they run.
-  sriov::LinkBackend* link = nullptr;
-  if (ctx.sysfs.live() || ctx.injected.make_link) {
-    auto l = ctx.link();
-    if (!l) return ctx.out.error(l.error());
-    link = *l;
-  }
-  auto host = mdev::read_host_snapshot(ctx.sysfs, *loaded.inventory, *profile, link);
+  std::vector<std::string> warnings;
+  auto host = read_profile_snapshot(ctx, *profile, warnings);
   if (!host) return ctx.out.error(host.error());
-  if (host->gpus)
-    for (const auto& w : host->gpus->warnings) ctx.out.warn(w);
+  for (const auto& w : warnings) ctx.out.warn(w);
   // plan shows every step with what it disrupts; apply refuses disruption unless allowed.
   auto plan = mdev::plan_host_profile(*host, *profile, {plan_only || args.allow_disruption, fresh_uuid});
   // Published files describe the host as the apply leaves it: they are rendered after its
@@ -94,8 +79,11 @@ int run_apply(Context& ctx, const ApplyArgs& args, bool plan_only) {
     after = [&profile](Context& c, nlohmann::json& report) {
       return publish_profile(c, *profile, report);
     };
-  return run_plan(ctx, plan_only ? "plan" : "apply", std::move(plan), dry_run,
-                  nlohmann::json::object(), after);
+  size_t steps = plan ? plan->steps.size() : 0;
+  int status = run_plan(ctx, plan_only ? "plan" : "apply", std::move(plan), dry_run,
+                        nlohmann::json::object(), after);
+  if (!dry_run) record_apply(ctx, ctx.command_line, status, steps);
+  return status;
 }
 
 }  // namespace

@@ -82,6 +82,7 @@ struct CoveredDevice {
   std::string kind;  // "pf", "gpu"
   std::string name;  // its label, or the profile's words for it when absent
   size_t first = 0, count = 0;  // its steps: plan.steps[first, first + count)
+  unsigned wanted = 0, present = 0;   // VFs (a PF), vGPU instances (a GPU)
   std::optional<std::string> absent;  // file:line:col message when the host lacks it
 };
 

@@ -40,6 +40,7 @@ struct DeviceDrift {
   std::string kind;  // "pf", "gpu"
   std::string name;
   std::vector<sriov::Difference> differences;
+  unsigned wanted = 0, present = 0;   // VFs (a PF), vGPU instances (a GPU)
   std::optional<std::string> absent;  // the host lacks it now: why (file:line:col)
   bool in_sync() const { return differences.empty() && !absent; }
 };
