@@ -115,7 +115,7 @@ TEST_CASE("refusals and bad input map to documented exit statuses", "[cli]") {
 TEST_CASE("help names every verb and --version answers", "[cli]") {
   auto help = run_cli({"--help"});
   CHECK(help.status == 0);
-  for (const char* verb : {"list", "show", "create", "destroy", "bind", "unbind", "publish"})
+  for (const char* verb : {"list", "show", "create", "destroy", "bind", "unbind", "publish", "status", "watch"})
     CHECK_THAT(help.out, Catch::Contains(verb));
   for (const char* opt : {"--sysfs-root", "--json", "--verbose", "--timeout", "--version"})
     CHECK_THAT(help.out, Catch::Contains(opt));
@@ -205,13 +205,19 @@ TEST_CASE("apply -f with gpus: one plan, executed, undone on failure, idempotent
   CHECK(text.out ==
         "note: 0000:af:00.0: GRID T4-1Q (nvidia-230): no change (1 running)\nno changes\n");
 
-  // count 0 removes the running instance: refused, nothing written.
+  // count 0 removes the running instance: refused, nothing written but the record of the
+  // last apply that status reports (its exit status).
+  auto record = host.path() / "run/sriov/last-apply.json";
+  CHECK_THAT(read(record), Catch::Contains("\"status\":0"));
+  fs::remove(record);
   auto before = test::tree_digest(host.path());
   auto refused = run_cli({"--sysfs-root", root, "apply", "-f", write_profile(0)});
   CHECK(refused.status == 3);
   CHECK_THAT(refused.err, Catch::Contains("removes 1 running instance (" + running +
                                           "); pass --allow-disruption"));
+  CHECK_THAT(read(record), Catch::Contains("\"status\":3"));
   std::error_code ec;
+  fs::remove(record, ec);
   fs::remove(host.path() / "p0.yaml", ec);
   CHECK(test::tree_digest(host.path()) == before);
 }

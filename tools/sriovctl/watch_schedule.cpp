@@ -28,8 +28,10 @@ Clock::time_point WatchSchedule::not_before() const {
     for (unsigned i = 1; i < failures_ && backoff < limits_.backoff_max; ++i) backoff *= 2;
     t = std::max(t, last_end_ + std::min(backoff, limits_.backoff_max));
   }
+  // Fewer than max_repairs in the minute before the round: the oldest of the last
+  // max_repairs must be a minute old.
   if (limits_.max_repairs > 0 && repairs_.size() >= limits_.max_repairs)
-    t = std::max(t, repairs_.front() + std::chrono::minutes(1));
+    t = std::max(t, repairs_[repairs_.size() - limits_.max_repairs] + std::chrono::minutes(1));
   return t;
 }
 
