@@ -15,6 +15,16 @@ int recover_interrupted(Context& ctx, bool report_when_clean) {
   return tools::recover_interrupted(ctx.out, ctx.sysfs, ctx.kernel_options(), report_when_clean);
 }
 
+void add_profile_option(CLI::App* cmd, std::string& profile, bool required) {
+  auto* opt = cmd->add_option("-f,--file", profile,
+                              required ? "Profile: a YAML file, or a directory of *.yaml/*.yml "
+                                         "files (sriov-profile(5))"
+                                       : "Profile: a YAML file, or a directory of *.yaml/*.yml "
+                                         "files (default /etc/sriov/profiles.d)");
+  opt->type_name("PROFILE");
+  if (required) opt->required();
+}
+
 Loaded load_inventory(Context& ctx, bool with_names) {
   Loaded loaded;
   auto inv = sriov::Inventory::scan(ctx.sysfs, with_names);
@@ -36,7 +46,8 @@ int run_command(int argc, const char* const* argv, std::ostream& out, std::ostre
   app.footer(
       "Exit status: 0 ok (also when nothing needed changing), 1 failed (completed steps undone), "
       "2 bad usage or input, 3 refused by a safety rule, 4 no such PF/VF/driver, 5 a kernel write "
-      "or the host lock timed out, 6 failed and undoing failed too.\nSee sriovctl(8).");
+      "or the host lock timed out, 6 failed and undoing failed too, 7 (status, watch --once) the "
+      "host differs from its profiles.\nSee sriovctl(8).");
 
   Runner selected;
   add_list(app, selected);

@@ -96,6 +96,11 @@ sriov::Result<ProfileDrift> measure_profile_drift(Context& ctx, const mdev::Prof
 void record_apply(Context& ctx, const std::string& command, int status, size_t steps);
 std::optional<nlohmann::json> last_apply(const Context& ctx);
 
+// -f/--file PROFILE of plan, apply, status and watch: required, or defaulting to
+// kProfilesDir (status, watch: the boot profiles, as the units use them).
+inline constexpr const char* kProfilesDir = "/etc/sriov/profiles.d";
+void add_profile_option(CLI::App* cmd, std::string& profile, bool required);
+
 // Exit status of status and watch --once when the host differs from its profiles (not 1, which
 // means failure), documented in sriovctl(8).
 inline constexpr int kExitDrift = 7;

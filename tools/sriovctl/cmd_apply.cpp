@@ -93,10 +93,7 @@ void add_apply(CLI::App& app, Runner& selected) {
   auto* plan = app.add_subcommand(
       "plan", "Print the steps that would make the host match a profile, with what each disrupts");
   tools::declare_when_used(plan, [=] {
-    plan->add_option("-f,--file", plan_args->profile,
-                     "Profile: a YAML file, or a directory of *.yaml/*.yml files (sriov-profile(5))")
-        ->required()
-        ->type_name("PROFILE");
+    add_profile_option(plan, plan_args->profile, true);
   });
   plan->callback([&selected, plan_args] {
     selected = [plan_args](Context& c) { return run_apply(c, *plan_args, true); };
@@ -105,10 +102,7 @@ void add_apply(CLI::App& app, Runner& selected) {
   auto args = std::make_shared<ApplyArgs>();
   auto* apply = app.add_subcommand("apply", "Make the host match a profile (idempotent)");
   tools::declare_when_used(apply, [=] {
-    apply->add_option("-f,--file", args->profile,
-                      "Profile: a YAML file, or a directory of *.yaml/*.yml files (sriov-profile(5))")
-        ->required()
-        ->type_name("PROFILE");
+    add_profile_option(apply, args->profile, true);
     apply->add_flag("--dry-run", args->dry_run, "Print the plan and write nothing");
     apply->add_flag("--allow-disruption", args->allow_disruption,
                     "Allow steps that destroy VFs or vGPUs, move VFs off their driver or change a "

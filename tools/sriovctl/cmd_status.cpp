@@ -12,10 +12,8 @@
 namespace sriovctl {
 namespace {
 
-constexpr const char* kProfiles = "/etc/sriov/profiles.d";
-
 struct StatusArgs {
-  std::string profile = kProfiles;
+  std::string profile = kProfilesDir;
   std::optional<std::string> metrics;
 };
 
@@ -85,10 +83,7 @@ void add_status(CLI::App& app, Runner& selected) {
   auto* cmd = app.add_subcommand(
       "status", "Say how the host differs from its profiles (exit 0 in sync, 7 drift); writes nothing");
   tools::declare_when_used(cmd, [=] {
-    cmd->add_option("-f,--file", args->profile,
-                    "Profile: a YAML file, or a directory of *.yaml/*.yml files (default "
-                    "/etc/sriov/profiles.d)")
-        ->type_name("PROFILE");
+    add_profile_option(cmd, args->profile, false);
     cmd->add_option("--metrics", args->metrics,
                     "Also write the drift as an OpenMetrics textfile (node_exporter), atomically")
         ->type_name("FILE");

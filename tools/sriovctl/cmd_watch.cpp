@@ -22,7 +22,7 @@ volatile std::sig_atomic_t g_stop = 0;
 extern "C" void on_stop(int) { g_stop = 1; }
 
 struct WatchArgs {
-  std::string profile = "/etc/sriov/profiles.d";
+  std::string profile = kProfilesDir;
   bool once = false;
   double interval = 10, debounce = 0.1;
   unsigned max_repairs = 10;
@@ -215,10 +215,7 @@ void add_watch(CLI::App& app, Runner& selected) {
   auto* cmd = app.add_subcommand(
       "watch", "Keep the host at its profiles: repair what drifts, on kernel events and periodically");
   tools::declare_when_used(cmd, [=] {
-    cmd->add_option("-f,--file", args->profile,
-                    "Profile: a YAML file, or a directory of *.yaml/*.yml files (default "
-                    "/etc/sriov/profiles.d)")
-        ->type_name("PROFILE");
+    add_profile_option(cmd, args->profile, false);
     cmd->add_flag("--once", args->once, "Run one check-and-repair round and exit (7: drift left)");
     cmd->add_option("--interval", args->interval,
                     "Check at least every SECONDS, events or not (default 10)")
