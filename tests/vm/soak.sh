@@ -112,7 +112,7 @@ done
 run $((CYCLES + 1)) apply 0 /tmp/A.yaml; assert_eq "$STATE_A" "$(state)" "A after $CYCLES cycles is A"
 run $((CYCLES + 2)) apply 0 /tmp/B.yaml; assert_eq "$STATE_B" "$(state)" "B after $CYCLES cycles is B"
 assert_eq 0 "$BAD" "every cycle left the host in its expected state"
-assert_eq "run: fault-injection-armed lock " "$(echo "run: $(ls /run/sriov | tr '\n' ' ')")" "/run/sriov holds the lock file only (no journal, no temporary file)"
+assert_eq "run: fault-injection-armed last-apply.json lock " "$(echo "run: $(ls /run/sriov | tr '\n' ' ')")" "/run/sriov holds the lock file and the last apply's record only (no journal, no temporary file)"
 [ -s /run/sriov/lock ] && fail "the lock still names a holder: $(cat /run/sriov/lock)"
 HANDLES_END=$(kernel_handles)
 assert_eq "$HANDLES_START" "$HANDLES_END" "no tool process left, netlink sockets as after cycle 2"
