@@ -121,7 +121,10 @@ Round run_round(Context& ctx, const mdev::Profile& profile, const WatchArgs& arg
       r.outcome = repair(ctx, profile, *report, r.line);
       if (r.outcome == RoundOutcome::repaired && !absent.empty()) r.outcome = RoundOutcome::waiting;
     }
-    if (args.metrics) {
+    // The metrics describe the host after the round: read again only when it changed it.
+    if (args.metrics && r.outcome == RoundOutcome::in_sync) {
+      (void)write_metrics(*args.metrics, status_metrics(*report));
+    } else if (args.metrics) {
       auto after = read_status(ctx, profile);
       if (after) (void)write_metrics(*args.metrics, status_metrics(*after));
     }
