@@ -5,7 +5,8 @@
 # ProtectSystem=full made read-only before) and is done before network-pre.target and
 # multi-user.target; vgpuctl-autostart.service starts a definition of another parent (mdpy);
 # sriovctl status is in sync; sriov-watch.service repairs an mbochs reload and is restarted
-# by systemd after a crash. systemd-analyze security's exposure of the units is logged.
+# by systemd after a crash. systemd-analyze security's exposure of each unit is under a ceiling
+# (the units' system call filters and sandboxes run what this scenario does).
 # guest: systemd
 # topology: nvme:8
 # modules: overlay netdevsim mbochs:count=1024 mdpy
@@ -71,6 +72,7 @@ assert_eq active "$(systemctl is-active sriov-apply.service)" "sriov-apply.servi
 assert_eq success "$(mono sriov-apply.service Result)" "sriov-apply.service result success"
 journalctl -b -u sriov-apply.service --no-pager -o cat > /tmp/apply.log
 sed 's/^/    apply| /' /tmp/apply.log | head -40
+assert_no_grep "Operation not permitted|Bad system call" /tmp/apply.log "no call refused by the unit's sandbox"
 
 log "--- everything in place"
 assert_eq 4 "$(numvfs "$PF")" "nvme PF has 4 VFs"
@@ -106,6 +108,9 @@ n=0; while ! { [ -e "$DEVS/$U1" ] && [ -e "$DEVS/$U2" ]; } && [ $n -lt 100 ]; do
 journalctl -b -u sriov-watch.service --no-pager -o cat > /tmp/watch.log
 sed 's/^/    watch| /' /tmp/watch.log | head
 assert_grep "^repaired .*mdev $U1 instance absent -> mbochs-small on mbochs" /tmp/watch.log "the repair logged in the journal"
+assert_no_grep "Operation not permitted|Bad system call" /tmp/watch.log "no call refused by the watch unit's sandbox"
+journalctl -b -u vgpuctl-autostart.service --no-pager -o cat > /tmp/autostart.log
+assert_no_grep "Operation not permitted|Bad system call" /tmp/autostart.log "no call refused by the autostart unit's sandbox"
 
 log "--- sriov-watch.service restarted after a crash"
 P=$(mono sriov-watch.service MainPID)
@@ -116,7 +121,13 @@ assert_eq 1 "$(mono sriov-watch.service NRestarts)" "restarted once"
 assert_eq active "$(systemctl is-active sriov-watch.service)" "active again"
 assert_ne "$P" "$(mono sriov-watch.service MainPID)" "a new process"
 
-log "--- systemd-analyze security"
-for u in sriov-apply.service sriov-watch.service vgpuctl-autostart.service; do
-  log "$u: $(systemd-analyze security "$u" 2>/dev/null | tail -1)"
+log "--- systemd-analyze security: each unit's exposure under its ceiling"
+# The ceilings pin the sandboxes the units run with above: loosening one fails here.
+for uc in sriov-apply.service:4.0 sriov-watch.service:4.0 vgpuctl-autostart.service:2.0; do
+  u=${uc%:*}; ceiling=${uc#*:}
+  line=$(systemd-analyze security "$u" 2>/dev/null | tail -1)
+  log "$u: $line"
+  e=$(echo "$line" | sed -n 's/.*exposure level for [^:]*: \([0-9.]*\) .*/\1/p')
+  awk -v e="$e" -v c="$ceiling" 'BEGIN { exit !(e != "" && e + 0 <= c + 0) }' &&
+    _pass "$u exposure $e <= $ceiling" || fail "$u exposure '$e' above $ceiling"
 done

@@ -17,7 +17,8 @@ description:
   - Brings the SR-IOV NICs of a host to the state a profile describes (see
     sriov-profile(5)), that is the VF count and driver autoprobe of each PF, the
     settings of each VF (MAC address, port VLAN, QoS, rates, spoof check,
-    trust, link state) and the driver each VF is bound to.
+    trust, link state), the driver each VF is bound to, and the vGPU
+    instances of each GPU (C(gpus)).
   - The work is done by C(sriovctl apply) on the target host, which plans
     every change first, refuses disruptive ones unless I(allow_disruption)
     is set, takes the host-wide lock under C(/run/sriov), and puts the host
@@ -159,6 +160,18 @@ EXAMPLES = r"""
     wait_for_devices: 60
     lock_timeout: 30
   become: true
+
+- name: How the host differs from its profiles (sriovctl status exits 7 on drift)
+  ansible.builtin.command: sriovctl status -f /etc/sriov/profiles.d
+  register: drift
+  changed_when: false
+  failed_when: drift.rc not in [0, 7]
+  become: true
+
+- name: Fail the hosts that have drifted, saying what differs
+  ansible.builtin.assert:
+    that: drift.rc == 0
+    fail_msg: "{{ drift.stdout }}"
 """
 
 RETURN = r"""
