@@ -44,6 +44,11 @@ sriov::Result<sriov::LinkBackend*> Context::link() {
   return link_.get();
 }
 
+sriov::Result<sriov::LinkBackend*> Context::link_where_available() {
+  if (!sysfs.live() && !injected.make_link) return nullptr;
+  return link();
+}
+
 std::unique_ptr<sriov::StepRunner> Context::make_runner(sriov::KernelRunner*& kernel) {
   auto* link = link_if_made();
   std::unique_ptr<sriov::StepRunner> runner =

@@ -74,8 +74,17 @@ sriov::Result<Publication> prepare_publication(Context& ctx, const PublicationRe
                                                const mdev::Profile* profile);
 // The profile's publish: entries as requests (default directories and domain filled in).
 std::vector<PublicationRequest> profile_publications(const mdev::Profile& profile);
-// apply's last act: publishes every format the profile's publish: list names; its report
-// goes under "published". Exit status.
+// Publishes every format the profile's publish: list names and says nothing: the caller
+// reports (apply prints, watch folds it into its log line).
+struct ProfilePublication {
+  nlohmann::json entries = nlohmann::json::array();  // the "published" list of the JSON
+  std::vector<std::string> lines;     // "published FORMAT to DIR: N file writes", per success
+  std::vector<std::string> warnings;  // held devices, devices left out (one per reason)
+  std::vector<sriov::Error> errors;   // per format that failed (its files as they were)
+};
+ProfilePublication publish_profile_files(Context& ctx, const mdev::Profile& profile);
+// apply's last act: publish_profile_files, printed; the report goes under "published".
+// Exit status.
 int publish_profile(Context& ctx, const mdev::Profile& profile, nlohmann::json& report);
 
 // What apply, status and watch share (profile_host.cpp). The host a profile is planned from,

@@ -39,11 +39,8 @@ sriov::Result<pub::Rendered> render(Context& ctx, const std::string& domain, pub
   auto inv = sriov::Inventory::scan(ctx.sysfs, false);
   if (!inv) return tl::unexpected(inv.error());
   sriov::LinkBackend* link = nullptr;
-  if (ctx.sysfs.live() || ctx.injected.make_link) {
-    auto l = ctx.link();
-    if (l) link = *l;
-    else warnings.push_back("VF MAC and VLAN not read: " + l.error().message);
-  }
+  if (auto l = ctx.link_where_available()) link = *l;
+  else warnings.push_back("VF MAC and VLAN not read: " + l.error().message);
   auto catalog = pub::read_catalog(ctx.sysfs, *inv, link, profile);
   if (!catalog) return tl::unexpected(catalog.error());
   pub::RenderOptions options{domain, ctx.sysfs.exists("/dev/iommu"),
@@ -54,10 +51,10 @@ sriov::Result<pub::Rendered> render(Context& ctx, const std::string& domain, pub
   return rendered;
 }
 
-// One line per reason: a PF's 64 VFs on the wrong driver are one fact, not 64.
-void report_text(const Context& ctx, const pub::Rendered& r, const std::vector<std::string>& warnings) {
-  if (ctx.out.json) return;
-  for (const auto& w : warnings) ctx.out.warn(w);
+// The catalog's and the render's warnings, then one line per reason a device was left out:
+// a PF's 64 VFs on the wrong driver are one fact, not 64.
+std::vector<std::string> notices(const pub::Rendered& r, const std::vector<std::string>& warnings) {
+  std::vector<std::string> out = warnings;
   std::vector<std::pair<std::string, std::vector<std::string>>> by_reason;
   for (const auto& s : r.skipped) {
     auto it = std::find_if(by_reason.begin(), by_reason.end(),
@@ -69,8 +66,14 @@ void report_text(const Context& ctx, const pub::Rendered& r, const std::vector<s
     std::string list;
     for (size_t i = 0; i < devices.size() && i < 3; ++i) list += (i ? ", " : "") + devices[i];
     if (devices.size() > 3) list += fmt::format(" and {} more", devices.size() - 3);
-    ctx.out.warn(fmt::format("not published: {}: {}", list, reason));
+    out.push_back(fmt::format("not published: {}: {}", list, reason));
   }
+  return out;
+}
+
+void report_text(const Context& ctx, const pub::Rendered& r, const std::vector<std::string>& warnings) {
+  if (ctx.out.json) return;
+  for (const auto& n : notices(r, warnings)) ctx.out.warn(n);
 }
 
 }  // namespace
@@ -102,42 +105,57 @@ std::vector<PublicationRequest> profile_publications(const mdev::Profile& profil
   return out;
 }
 
-// After apply: each publish: entry of the profile, from the host as the apply left it. A
-// failure is undone (the directory as it was) and ends with exit 1; the apply's changes stay.
-int publish_profile(Context& ctx, const mdev::Profile& profile, nlohmann::json& report) {
-  nlohmann::json list = nlohmann::json::array();
-  int status = 0;
+// Each publish: entry of the profile, from the host as it is now. A failure is undone (the
+// directory as it was); the changes made before publishing stay.
+ProfilePublication publish_profile_files(Context& ctx, const mdev::Profile& profile) {
+  ProfilePublication out;
   for (const auto& request : profile_publications(profile)) {
     std::string name(pub::format_name(request.format));
     nlohmann::json entry = {{"format", name}, {"output", request.dir}, {"changed", false},
                             {"files", 0}, {"error", nullptr}};
     auto p = prepare_publication(ctx, request, &profile);
-    if (p) report_text(ctx, p->rendered, p->warnings);  // held devices, devices left out
+    if (p) {  // held devices, devices left out
+      auto n = notices(p->rendered, p->warnings);
+      out.warnings.insert(out.warnings.end(), n.begin(), n.end());
+    }
     sriov::Result<sriov::ExecutionReport> done =
         p ? ctx.execute(p->plan) : tl::unexpected(p.error());
     std::optional<sriov::Error> error;
     if (!done) error = done.error();
     else if (done->error) error = *done->error;
     if (error) {
-      error->message = fmt::format("the apply completed, but publishing {} to {} failed, and "
-                                   "its files are as they were: {}",
-                                   name, request.dir, error->message);
+      error->message = fmt::format("publishing {} to {} failed, and its files are as they "
+                                   "were: {}", name, request.dir, error->message);
       entry["error"] = tools::to_json(*error);
-      status = ctx.out.json ? sriov::exit_status(error->code) : ctx.out.error_line(*error);
+      out.errors.push_back(*error);
     } else {
       entry["changed"] = !p->plan.steps.empty();
       entry["files"] = p->rendered.files.size();
       entry["skipped"] = skipped_json(p->rendered);
       entry["warnings"] = p->warnings;
-      if (!ctx.out.json)
-        ctx.out.out << fmt::format("published {} to {}: {}\n", name, request.dir,
-                                   p->plan.steps.empty()
-                                       ? "no changes"
-                                       : fmt::format("{} file writes", p->plan.steps.size()));
+      out.lines.push_back(fmt::format("published {} to {}: {}", name, request.dir,
+                                      p->plan.steps.empty()
+                                          ? "no changes"
+                                          : fmt::format("{} file writes", p->plan.steps.size())));
     }
-    list.push_back(entry);
+    out.entries.push_back(entry);
   }
-  report["published"] = list;
+  return out;
+}
+
+// After apply: the apply's changes stay when publishing fails (exit 1).
+int publish_profile(Context& ctx, const mdev::Profile& profile, nlohmann::json& report) {
+  auto published = publish_profile_files(ctx, profile);
+  report["published"] = published.entries;
+  int status = 0;
+  for (auto& error : published.errors) {
+    error.message = "the apply completed, but " + error.message;
+    status = ctx.out.json ? sriov::exit_status(error.code) : ctx.out.error_line(error);
+  }
+  if (!ctx.out.json) {
+    for (const auto& w : published.warnings) ctx.out.warn(w);
+    for (const auto& l : published.lines) ctx.out.out << l << '\n';
+  }
   return status;
 }
 

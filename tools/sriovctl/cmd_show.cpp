@@ -65,11 +65,11 @@ std::string flag_text(const std::optional<bool>& v) { return v ? (*v ? "on" : "o
 std::optional<sriov::VfDump> read_settings(Context& ctx, const sriov::PhysicalFunction& pf,
                                            std::string& why) {
   if (pf.netdevs.empty() || pf.num_vfs == 0) return std::nullopt;
-  if (!ctx.sysfs.live() && !ctx.injected.make_link) {
+  auto link = ctx.link_where_available();
+  if (link && !*link) {
     why = "VF settings: not available under --sysfs-root (they are read over rtnetlink)";
     return std::nullopt;
   }
-  auto link = ctx.link();
   if (!link) {
     why = "VF settings: " + link.error().message;
     return std::nullopt;

@@ -7,7 +7,6 @@
 #include <poll.h>
 
 #include <csignal>
-#include <sstream>
 #include <memory>
 
 #include "cli.hpp"
@@ -75,16 +74,13 @@ RoundOutcome repair(Context& ctx, const mdev::Profile& profile, StatusReport& re
     republish = !profile.publish.empty();
   }
   if (republish) {
-    nlohmann::json published;
-    std::ostringstream quiet;
-    tools::Output silent{quiet, quiet, ctx.out.program, true, false};
-    Context pctx(silent, ctx.sysfs, ctx.options, ctx.command_line, ctx.injected);
-    if (ctx.lock) pctx.lock.emplace(std::move(*ctx.lock));
-    ctx.lock.reset();
-    int status = publish_profile(pctx, profile, published);
-    if (pctx.lock) ctx.lock.emplace(std::move(*pctx.lock));
-    line["published"] = published["published"];
-    if (status != 0) return RoundOutcome::failed;
+    auto published = publish_profile_files(ctx, profile);
+    line["published"] = published.entries;
+    if (!published.warnings.empty()) line["warnings"] = published.warnings;
+    if (!published.errors.empty()) {
+      line["error"] = tools::to_json(published.errors.front());
+      return RoundOutcome::failed;
+    }
   }
   return RoundOutcome::repaired;
 }

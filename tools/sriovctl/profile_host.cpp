@@ -22,13 +22,9 @@ sriov::Result<mdev::HostSnapshot> read_profile_snapshot(Context& ctx, const mdev
   auto inventory = sriov::Inventory::scan(ctx.sysfs, false);
   if (!inventory) return tl::unexpected(inventory.error());
   // Without rtnetlink (a tree under --sysfs-root) VF settings are compared when they run.
-  sriov::LinkBackend* link = nullptr;
-  if (ctx.sysfs.live() || ctx.injected.make_link) {
-    auto l = ctx.link();
-    if (!l) return tl::unexpected(l.error());
-    link = *l;
-  }
-  auto host = mdev::read_host_snapshot(ctx.sysfs, *inventory, profile, link);
+  auto link = ctx.link_where_available();
+  if (!link) return tl::unexpected(link.error());
+  auto host = mdev::read_host_snapshot(ctx.sysfs, *inventory, profile, *link);
   if (host && host->gpus) warnings.insert(warnings.end(), host->gpus->warnings.begin(),
                                           host->gpus->warnings.end());
   return host;

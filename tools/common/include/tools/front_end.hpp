@@ -57,6 +57,9 @@ struct Context {
   // The rtnetlink backend VF settings are read and set through, made on first use: the
   // injected one, else libnl on the live host; an error under --sysfs-root.
   sriov::Result<sriov::LinkBackend*> link();
+  // For readers that do without VF settings where there are none to read: null under
+  // --sysfs-root (a tree has no rtnetlink), else link().
+  sriov::Result<sriov::LinkBackend*> link_where_available();
   // The backend if one was made (its request counts go into the report), else null.
   sriov::LinkBackend* link_if_made() const { return link_.get(); }
   // The runner plans execute through (the injected one, else the kernel's), with the fault
