@@ -21,13 +21,6 @@ std::optional<unsigned> read_unsigned(const Sysfs& sysfs, const std::string& pat
   return static_cast<unsigned>(*v);
 }
 
-std::optional<unsigned> group_of(const Sysfs& sysfs, const std::string& device_path) {
-  auto name = sysfs.link_name(join_path(device_path, "iommu_group"));
-  if (!name) return std::nullopt;
-  auto n = parse_unsigned(*name);
-  if (!n) return std::nullopt;
-  return static_cast<unsigned>(*n);
-}
 
 // A read that timed out in the kernel (Sysfs::read's watchdog) is not an absent attribute:
 // the scan stops there rather than report, say, 0 VFs on a PF whose VFs are being removed.
@@ -47,7 +40,7 @@ Status read_pf_common(const Sysfs& sysfs, PhysicalFunction& pf) {
   pf.num_vfs = count && *count <= UINT_MAX ? static_cast<unsigned>(*count) : 0;
   if (auto numa = sysfs.read_int_opt(join_path(dev, "numa_node")); numa && *numa >= 0)
     pf.numa_node = static_cast<int>(*numa);
-  pf.iommu_group = group_of(sysfs, dev);
+  pf.iommu_group = iommu_group_of(sysfs, dev);
   for (const auto& netdev : pf.netdevs) {
     auto speed = sysfs.read_int_opt(join_path(join_path(dev, "net/" + netdev), "speed"));
     if (speed && *speed > 0) {
@@ -127,6 +120,14 @@ Error not_a_pf(const Sysfs& sysfs, const PciAddress& address) {
 }
 
 }  // namespace
+
+std::optional<unsigned> iommu_group_of(const Sysfs& sysfs, const std::string& device_path) {
+  auto name = sysfs.link_name(join_path(device_path, "iommu_group"));
+  if (!name) return std::nullopt;
+  auto n = parse_unsigned(*name);
+  if (!n) return std::nullopt;
+  return static_cast<unsigned>(*n);
+}
 
 std::string PhysicalFunction::sysfs_dir() const {
   return is_pci ? join_path(kPciDevices, id) : device_path;
@@ -232,7 +233,7 @@ Result<VirtualFunction> read_vf(const Sysfs& sysfs, unsigned index, std::string_
   if (auto ok = unless_stuck(ov); !ok) return tl::unexpected(ok.error());
   if (ov && !ov->empty() && *ov != "(null)") vf.driver_override = *ov;
   vf.netdevs = sysfs.list(join_path(device_path, "net"));
-  vf.iommu_group = group_of(sysfs, vf.device_path);
+  vf.iommu_group = iommu_group_of(sysfs, vf.device_path);
   if (vf.iommu_group) {
     auto members =
         sysfs.list(fmt::format("/sys/kernel/iommu_groups/{}/devices", *vf.iommu_group));

@@ -109,4 +109,6 @@ std::string decimal_problem(std::string_view text, uint64_t min, uint64_t max) {
                      leading_zero ? " (write it without leading zeros)" : "");
 }
 
+std::string hex4(unsigned value) { return fmt::format("{:04x}", value); }
+
 }  // namespace sriov

@@ -124,7 +124,6 @@ int finish_stdout(int status, std::string_view program) {
 }
 
 std::string or_dash(const std::string& text) { return text.empty() ? "-" : text; }
-std::string hex4(unsigned value) { return fmt::format("{:04x}", value); }
 
 json to_json(const sriov::Error& error) {
   json j = {{"code", sriov::code_name(error.code)},
@@ -163,8 +162,8 @@ json to_json(const sriov::PhysicalFunction& pf) {
   j["id"] = pf.id;
   j["address"] = pf.address ? json(pf.address->str()) : json(nullptr);
   j["bus"] = pf.bus;
-  j["vendor_id"] = pf.is_pci ? json(hex4(pf.vendor_id)) : json(nullptr);
-  j["device_id"] = pf.is_pci ? json(hex4(pf.device_id)) : json(nullptr);
+  j["vendor_id"] = pf.is_pci ? json(sriov::hex4(pf.vendor_id)) : json(nullptr);
+  j["device_id"] = pf.is_pci ? json(sriov::hex4(pf.device_id)) : json(nullptr);
   j["vendor"] = pf.vendor_name;
   j["device"] = pf.device_name;
   j["driver"] = opt(pf.driver);
@@ -174,7 +173,7 @@ json to_json(const sriov::PhysicalFunction& pf) {
   j["drivers_autoprobe"] = opt(pf.drivers_autoprobe);
   j["vf_offset"] = opt(pf.vf_offset);
   j["vf_stride"] = opt(pf.vf_stride);
-  j["vf_device_id"] = pf.vf_device_id ? json(hex4(*pf.vf_device_id)) : json(nullptr);
+  j["vf_device_id"] = pf.vf_device_id ? json(sriov::hex4(*pf.vf_device_id)) : json(nullptr);
   j["numa_node"] = opt(pf.numa_node);
   j["iommu_group"] = opt(pf.iommu_group);
   j["link_speed_mbps"] = opt(pf.link_speed_mbps);

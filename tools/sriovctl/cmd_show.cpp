@@ -7,6 +7,7 @@
 #include "cli.hpp"
 #include "sriov/inventory.hpp"
 #include "sriov/link_backend.hpp"
+#include "sriov/text.hpp"
 
 namespace sriovctl {
 namespace {
@@ -23,7 +24,7 @@ void print_pf(const tools::Output& o, const sriov::PhysicalFunction& pf) {
   o.out << "PF " << pf.label() << "\n";
   if (pf.is_pci)
     line("device", fmt::format("{} {} [{}:{}]", pf.vendor_name, pf.device_name,
-                               tools::hex4(pf.vendor_id), tools::hex4(pf.device_id)));
+                               sriov::hex4(pf.vendor_id), sriov::hex4(pf.device_id)));
   else
     line("device", fmt::format("{} (bus {})", pf.device_path, pf.bus));
   line("driver", pf.driver.value_or("-"));
@@ -34,8 +35,8 @@ void print_pf(const tools::Output& o, const sriov::PhysicalFunction& pf) {
                                  : fmt::format("{} (no total limit known)", pf.num_vfs);
   if (pf.vf_offset && pf.vf_stride)
     vfs += fmt::format(" (offset {}, stride {}", *pf.vf_offset, *pf.vf_stride) +
-           (pf.vf_device_id ? fmt::format(", VF device {}:{})", tools::hex4(pf.vendor_id),
-                                          tools::hex4(*pf.vf_device_id))
+           (pf.vf_device_id ? fmt::format(", VF device {}:{})", sriov::hex4(pf.vendor_id),
+                                          sriov::hex4(*pf.vf_device_id))
                             : ")");
   line("VFs", vfs);
   line("autoprobe", pf.drivers_autoprobe ? (*pf.drivers_autoprobe ? "on" : "off") : "-");

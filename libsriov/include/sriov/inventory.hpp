@@ -41,6 +41,9 @@ Result<std::vector<PciFunction>> read_pci_functions(const Sysfs& sysfs);
 // VFs of a PF as the kernel lists them (virtfnN for PCI; indexes 0..numvfs-1 otherwise).
 Result<std::vector<VirtualFunction>> read_vfs(const Sysfs& sysfs, const PhysicalFunction& pf);
 
+// The IOMMU group of a PCI device (its iommu_group link), nullopt when it has none.
+std::optional<unsigned> iommu_group_of(const Sysfs& sysfs, const std::string& device_path);
+
 // One VF, read from its device directory.
 Result<VirtualFunction> read_vf(const Sysfs& sysfs, unsigned index, std::string_view device_path);
 

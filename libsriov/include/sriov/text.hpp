@@ -34,6 +34,10 @@ std::optional<uint64_t> parse_decimal(std::string_view text, uint64_t max = UINT
 // exponent, hex, "nan" or "inf"; at most max. nullopt otherwise.
 std::optional<double> parse_seconds(std::string_view text, double max);
 
+// A PCI vendor or device ID as sysfs, lspci and every consumer write it: four lower-case hex
+// digits ("8086", "154c").
+std::string hex4(unsigned value);
+
 // The message for a number parse_decimal refused, or that is below min: "'010' is not a
 // decimal number in 0-65535 (write it without leading zeros)".
 std::string decimal_problem(std::string_view text, uint64_t min, uint64_t max);

@@ -12,13 +12,6 @@
 namespace mdev::publish {
 namespace {
 
-std::optional<unsigned> group_of(const sriov::Sysfs& sysfs, const std::string& device_path) {
-  auto name = sysfs.link_name(sriov::join_path(device_path, "iommu_group"));
-  if (!name) return std::nullopt;
-  auto n = sriov::parse_unsigned(*name);
-  return n ? std::optional<unsigned>(static_cast<unsigned>(*n)) : std::nullopt;
-}
-
 // VFs of a network PF are NICs; an NVMe's or an accelerator's are plain PCI devices.
 bool network_pf(const sriov::Sysfs& sysfs, const sriov::PhysicalFunction& pf) {
   if (!pf.netdevs.empty()) return true;
@@ -97,7 +90,7 @@ Device vgpu_device(const sriov::Sysfs& sysfs, const Gpu& gpu, const VgpuInstance
       d.device_id = static_cast<uint16_t>(*id);
   }
   if (d.kind == Kind::mdev) d.driver = sysfs.link_name(sriov::join_path(dev, "driver"));
-  d.iommu_group = group_of(sysfs, dev);
+  d.iommu_group = sriov::iommu_group_of(sysfs, dev);
   d.vfio = sriov::read_vfio_access(sysfs, dev);
   return d;
 }

@@ -11,33 +11,31 @@
 
 #include "mdev/publish.hpp"
 #include "sriov/json_text.hpp"
+#include "sriov/text.hpp"
 
 namespace mdev::publish::detail {
 namespace {
-
-std::string hex4(uint16_t v) { return fmt::format("{:04x}", v); }
 
 nlohmann::json resource(const Catalog& catalog, const Pool& pool, const std::vector<bool>& usable,
                         const RenderOptions& options) {
   std::set<std::string> vendors, devices, drivers, addresses;
   std::vector<unsigned> indexes;
-  bool every_driver = true;
   std::string pf;
   for (size_t i : pool.devices) {
     if (!usable[i]) continue;
     const auto& d = catalog.devices[i];
-    vendors.insert(hex4(d.vendor_id));
-    devices.insert(hex4(d.device_id));
+    vendors.insert(sriov::hex4(d.vendor_id));
+    devices.insert(sriov::hex4(d.device_id));
     if (d.driver) drivers.insert(*d.driver);
-    every_driver = every_driver && d.driver;
     addresses.insert(d.id);
     indexes.push_back(*d.vf_index);
     pf = d.parent;
   }
   if (indexes.empty()) return nullptr;
   nlohmann::json selector = {{"vendors", vendors}, {"devices", devices}};
-  // A VF on no driver has none to match: naming drivers would leave it out.
-  if (every_driver) selector["drivers"] = drivers;
+  // Every usable VF has a driver (a VF on none is left out, format.cpp): the selector names
+  // them, so a VF moved to another driver leaves the resource.
+  selector["drivers"] = drivers;
   bool net = pool.kind == Kind::nic_vf;
   if (net)
     selector["rootDevices"] = nlohmann::json::array({pf + "#" + ranges(indexes)});

@@ -12,11 +12,10 @@
 
 #include "mdev/publish.hpp"
 #include "sriov/json_text.hpp"
+#include "sriov/text.hpp"
 
 namespace mdev::publish::detail {
 namespace {
-
-std::string hex4(uint16_t v) { return fmt::format("{:04x}", v); }
 
 // CUSTOM_ + upper-case letters, digits and '_': Placement's resource class rule.
 std::string resource_class(std::string_view name) {
@@ -35,8 +34,8 @@ std::string pci_section(const Catalog& catalog, const std::vector<bool>& usable)
       if (!usable[i] || !catalog.devices[i].address) continue;
       const auto& d = catalog.devices[i];
       first = first ? first : &d;
-      nlohmann::json s = {{"vendor_id", hex4(d.vendor_id)},
-                          {"product_id", hex4(d.device_id)},
+      nlohmann::json s = {{"vendor_id", sriov::hex4(d.vendor_id)},
+                          {"product_id", sriov::hex4(d.device_id)},
                           {"address", d.id}};
       if (pool.physical_network) s["physical_network"] = *pool.physical_network;
       if (pool.trusted) s["trusted"] = *pool.trusted ? "true" : "false";
@@ -50,7 +49,7 @@ std::string pci_section(const Catalog& catalog, const std::vector<bool>& usable)
     if (!first) continue;
     out += fmt::format("# {}: pool {}\ndevice_spec = {}\n", pool.source, pool.name,
                        sriov::dump_utf8(specs));
-    std::string ids = hex4(first->vendor_id) + ":" + hex4(first->device_id);
+    std::string ids = sriov::hex4(first->vendor_id) + ":" + sriov::hex4(first->device_id);
     if (pool.kind == Kind::nvidia_vgpu_vf) {
       out += fmt::format(
           "# Nova 31.0 (Epoxy) and later: alias = {}\n",
@@ -63,8 +62,8 @@ std::string pci_section(const Catalog& catalog, const std::vector<bool>& usable)
       out += fmt::format("# alias {} takes any {} device, of pool {} as of this one\n",
                          it->second, ids, pool.name);
     out += fmt::format("alias = {}\n", sriov::dump_utf8({{"name", pool.name},
-                                                         {"vendor_id", hex4(first->vendor_id)},
-                                                         {"product_id", hex4(first->device_id)},
+                                                         {"vendor_id", sriov::hex4(first->vendor_id)},
+                                                         {"product_id", sriov::hex4(first->device_id)},
                                                          {"device_type", "type-VF"}}));
   }
   return out.empty() ? "" : "[pci]\n" + out;

@@ -110,6 +110,5 @@ int run_escaped(std::ostream& out, std::ostream& err,
 int finish_stdout(int status, std::string_view program);
 
 std::string or_dash(const std::string& text);
-std::string hex4(unsigned value);
 
 }  // namespace tools
