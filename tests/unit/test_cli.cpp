@@ -112,6 +112,47 @@ TEST_CASE("refusals and bad input map to documented exit statuses", "[cli]") {
   CHECK(run_cli({"list", "--sysfs-root", root, "--json"}).status == 0);  // options after verb
 }
 
+TEST_CASE("plan --detailed-exitcode: 0 nothing to do, 7 pending, 3 apply would refuse", "[cli]") {
+  // x710: ens1f0 has 64 VFs, autoprobe on. Published files count as pending changes too.
+  test::ScratchHost host("x710");
+  std::string root = host.path().string();
+  auto profile = [&](const std::string& name, const std::string& body) {
+    auto file = host.path() / (name + ".yaml");
+    std::ofstream(file) << "version: 1\nnics:\n  - pf: ens1f0\n" << body;
+    return file.string();
+  };
+  struct Case {
+    std::string name, body;
+    int plan, dry_run, allowed;
+  } cases[] = {
+      {"same", "    num-vfs: 64\n", 0, 0, 0},
+      {"pending", "    num-vfs: 64\n    drivers-autoprobe: false\n", 7, 7, 7},
+      {"disruptive", "    num-vfs: 8\n", 3, 3, 7},
+      {"publish", "    num-vfs: 64\npublish:\n  - {format: json, output: /pub}\n", 7, 7, 7},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    auto file = profile(c.name, c.body);
+    auto plan = run_cli({"--sysfs-root", root, "plan", "--detailed-exitcode", "-f", file});
+    CHECK(plan.status == c.plan);
+    CHECK((c.plan == 3) == (plan.err.find("apply would refuse this plan: 1 of its steps is "
+                                          "disruptive") != std::string::npos));
+    CHECK(run_cli({"--sysfs-root", root, "plan", "-f", file}).status == 0);  // without: 0
+    CHECK(run_cli({"--sysfs-root", root, "apply", "--dry-run", "--detailed-exitcode", "-f", file})
+              .status == c.dry_run);
+    CHECK(run_cli({"--sysfs-root", root, "--json", "apply", "--dry-run", "--allow-disruption",
+                   "--detailed-exitcode", "-f", file})
+              .status == c.allowed);
+  }
+  // Once published, the same profile has nothing to do.
+  auto published = profile("publish", cases[3].body);
+  REQUIRE(run_cli({"--sysfs-root", root, "apply", "-f", published}).status == 0);
+  CHECK(run_cli({"--sysfs-root", root, "plan", "--detailed-exitcode", "-f", published}).status == 0);
+  auto usage = run_cli({"--sysfs-root", root, "apply", "--detailed-exitcode", "-f", published});
+  CHECK(usage.status == 2);
+  CHECK_THAT(usage.err, Catch::Contains("--detailed-exitcode requires --dry-run"));
+}
+
 TEST_CASE("help names every verb and --version answers", "[cli]") {
   auto help = run_cli({"--help"});
   CHECK(help.status == 0);

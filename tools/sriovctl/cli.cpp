@@ -46,8 +46,8 @@ int run_command(int argc, const char* const* argv, std::ostream& out, std::ostre
   app.footer(
       "Exit status: 0 ok (also when nothing needed changing), 1 failed (completed steps undone), "
       "2 bad usage or input, 3 refused by a safety rule, 4 no such PF/VF/driver, 5 a kernel write "
-      "or the host lock timed out, 6 failed and undoing failed too, 7 (status, watch --once) the "
-      "host differs from its profiles.\nSee sriovctl(8).");
+      "or the host lock timed out, 6 failed and undoing failed too, 7 (status, watch --once, "
+      "--detailed-exitcode) the host differs from its profiles.\nSee sriovctl(8).");
 
   Runner selected;
   add_list(app, selected);

@@ -22,6 +22,7 @@ struct ApplyArgs {
   std::string profile;
   bool dry_run = false;
   bool allow_disruption = false;
+  bool detailed_exitcode = false;
   double wait_seconds = 0;
 };
 
@@ -53,6 +54,26 @@ void wait_for_devices(Context& ctx, const mdev::Profile& profile, double seconds
                     profile.gpus.empty() ? "PF" : "PF and GPU", seconds));
 }
 
+// --detailed-exitcode after a dry run: 0 when an apply would change nothing (no step, no
+// published file), kExitDrift when it would, 3 when it would refuse (a disruptive step that
+// plan shows but apply takes only with --allow-disruption).
+int pending_status(Context& ctx, const mdev::Profile& profile, size_t steps,
+                   size_t disruptive) {
+  if (disruptive > 0) {
+    ctx.out.warn(fmt::format("apply would refuse this plan: {} of its steps {} disruptive "
+                             "(apply it with --allow-disruption)",
+                             disruptive, disruptive == 1 ? "is" : "are"));
+    return sriov::exit_status(sriov::Errc::refused);
+  }
+  if (steps > 0) return kExitDrift;
+  for (const auto& request : profile_publications(profile)) {
+    auto p = prepare_publication(ctx, request, &profile);
+    if (!p) return ctx.out.error(p.error());
+    if (!p->plan.steps.empty()) return kExitDrift;
+  }
+  return 0;
+}
+
 int run_apply(Context& ctx, const ApplyArgs& args, bool plan_only) {
   auto profile = mdev::load_profile(args.profile);
   if (!profile) return ctx.out.error(profile.error());
@@ -80,10 +101,22 @@ int run_apply(Context& ctx, const ApplyArgs& args, bool plan_only) {
       return publish_profile(c, *profile, report);
     };
   size_t steps = plan ? plan->steps.size() : 0;
+  size_t disruptive = 0;
+  if (plan && plan_only)  // apply plans without them unless --allow-disruption
+    disruptive = std::count_if(plan->steps.begin(), plan->steps.end(),
+                               [](const auto& s) { return !sriov::disruption(s).empty(); });
   int status = run_plan(ctx, plan_only ? "plan" : "apply", std::move(plan), dry_run,
                         nlohmann::json::object(), after);
   if (!dry_run) record_apply(ctx, ctx.command_line, status, steps);
+  if (dry_run && args.detailed_exitcode && status == 0)
+    return pending_status(ctx, *profile, steps, disruptive);
   return status;
+}
+
+CLI::Option* add_detailed_exitcode(CLI::App* cmd, bool& flag) {
+  return cmd->add_flag("--detailed-exitcode", flag,
+                "Exit 0 when there is nothing to do, 7 when changes are pending, 3 when apply "
+                "would refuse them (with plan, or apply --dry-run)");
 }
 
 }  // namespace
@@ -94,6 +127,7 @@ void add_apply(CLI::App& app, Runner& selected) {
       "plan", "Print the steps that would make the host match a profile, with what each disrupts");
   tools::declare_when_used(plan, [=] {
     add_profile_option(plan, plan_args->profile, true);
+    add_detailed_exitcode(plan, plan_args->detailed_exitcode);
   });
   plan->callback([&selected, plan_args] {
     selected = [plan_args](Context& c) { return run_apply(c, *plan_args, true); };
@@ -103,7 +137,8 @@ void add_apply(CLI::App& app, Runner& selected) {
   auto* apply = app.add_subcommand("apply", "Make the host match a profile (idempotent)");
   tools::declare_when_used(apply, [=] {
     add_profile_option(apply, args->profile, true);
-    apply->add_flag("--dry-run", args->dry_run, "Print the plan and write nothing");
+    auto* dry = apply->add_flag("--dry-run", args->dry_run, "Print the plan and write nothing");
+    add_detailed_exitcode(apply, args->detailed_exitcode)->needs(dry);
     apply->add_flag("--allow-disruption", args->allow_disruption,
                     "Allow steps that destroy VFs or vGPUs, move VFs off their driver or change a "
                     "GPU's vGPU type");
