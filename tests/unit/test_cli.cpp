@@ -153,6 +153,31 @@ TEST_CASE("plan --detailed-exitcode: 0 nothing to do, 7 pending, 3 apply would r
   CHECK_THAT(usage.err, Catch::Contains("--detailed-exitcode requires --dry-run"));
 }
 
+TEST_CASE("show --profile round-trips on every fixture host: the export plans as a no-op",
+          "[cli][export]") {
+  for (const char* h : {"x710", "e810", "cx6dx", "ixgbe-82599", "netdevsim", "gpu-t4", "gpu-t4x2",
+                        "gpu-l40s", "gpu-l40s-hetero", "igpu-gvtg", "vfio-variants", "sample"}) {
+    INFO(h);
+    test::ScratchHost host(h);
+    std::string root = host.path().string();
+    auto exported = run_cli({"--sysfs-root", root, "show", "--profile"});
+    CHECK(exported.status == 0);
+    CHECK(exported.err.empty());
+    if (std::string(h) == "x710") check_golden("x710/show-profile.yaml", exported.out);
+    auto file = host.path() / "exported.yaml";
+    std::ofstream(file) << exported.out;
+    auto plan = run_cli({"--sysfs-root", root, "plan", "--detailed-exitcode", "-f", file.string()});
+    CHECK(plan.status == 0);
+    CHECK_THAT(plan.out, Catch::Contains("\nno changes\n"));
+    // The JSON form is the same profile: one nics entry per "  - pf:" line of the YAML.
+    auto json = run_cli({"--sysfs-root", root, "--json", "show", "--profile"});
+    size_t pf_lines = 0;
+    for (size_t at = 0; (at = exported.out.find("\n  - pf: ", at)) != std::string::npos; ++at)
+      ++pf_lines;
+    CHECK(nlohmann::json::parse(json.out)["nics"].size() == pf_lines);
+  }
+}
+
 TEST_CASE("help names every verb and --version answers", "[cli]") {
   auto help = run_cli({"--help"});
   CHECK(help.status == 0);

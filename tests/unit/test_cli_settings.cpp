@@ -135,3 +135,38 @@ TEST_CASE("plan and apply a profile's VF settings; a second apply changes nothin
   CHECK_THAT(again.out, Catch::Contains("no changes"));
   CHECK(n.link.counters().set_requests == 1);
 }
+
+TEST_CASE("show --profile exports the VF settings and plans as a no-op", "[cli][export]") {
+  // VFs 0-1 consecutive MACs and one VLAN (one entry, mac-from), VF 2 another VLAN and a
+  // MAC out of sequence (its own entry, mac-address), VF 3 no MAC (no mac key).
+  Netdevsim n;
+  REQUIRE(n.sriovctl({"set", "eni1np1#0-1", "mac-from=02:00:00:00:00:10", "vlan=100", "qos=2",
+                      "trust=on"}).status == 0);
+  REQUIRE(n.sriovctl({"set", "eni1np1#2", "mac=02:00:00:00:00:99", "vlan=200", "max-rate=500",
+                      "link-state=disable"}).status == 0);
+  auto yaml = n.sriovctl({"show", "--profile"});
+  CHECK(yaml.status == 0);
+  CHECK(yaml.err.empty());
+  check_golden(n, "show-profile.yaml", yaml.out);
+  auto file = n.host.path() / "exported.yaml";
+  std::ofstream(file) << yaml.out;
+  auto before = n.link.counters().set_requests;
+  auto plan = n.sriovctl({"plan", "--detailed-exitcode", "-f", file.string()});
+  CHECK(plan.status == 0);
+  CHECK_THAT(plan.out, Catch::Contains("no changes"));
+  CHECK(n.sriovctl({"apply", "-f", file.string()}).status == 0);
+  CHECK(n.link.counters().set_requests == before);  // nothing sent
+
+  // A VF changed afterwards: the export, applied, puts it back.
+  REQUIRE(n.sriovctl({"set", "eni1np1#1", "vlan=999", "trust=off"}).status == 0);
+  CHECK(n.sriovctl({"plan", "--detailed-exitcode", "-f", file.string()}).status == 7);
+  CHECK(n.sriovctl({"apply", "-f", file.string()}).status == 0);
+  CHECK(n.link.state()[1].settings.vlan == 100);
+  CHECK(n.link.state()[1].settings.trust == true);
+
+  auto json = n.sriovctl({"--json", "show", "--profile", "eni1np1"});
+  CHECK(json.status == 0);
+  auto doc = nlohmann::json::parse(json.out);
+  CHECK(doc["nics"][0]["vfs"][0]["mac-from"] == "02:00:00:00:00:10");
+  CHECK(doc["nics"][0]["vfs"][1]["mac-address"] == "02:00:00:00:00:99");
+}

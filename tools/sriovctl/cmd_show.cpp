@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "cli.hpp"
+#include "mdev/profile_export.hpp"
 #include "sriov/inventory.hpp"
 #include "sriov/link_backend.hpp"
 #include "sriov/text.hpp"
@@ -145,15 +146,55 @@ int run_show(Context& ctx, const std::string& spec) {
   return 0;
 }
 
+// show --profile [PF...]: the PFs (every SR-IOV PF when none is named) as a profile that
+// plans as a no-op. VF settings only where rtnetlink is (not under --sysfs-root).
+int run_export(Context& ctx, const std::vector<std::string>& specs) {
+  auto loaded = load_inventory(ctx, false);
+  if (!loaded.inventory) return loaded.status;
+  std::vector<sriov::PhysicalFunction> pfs;
+  for (const auto& spec : specs) {
+    auto pf = loaded.inventory->find_pf(spec);
+    if (!pf) return ctx.out.error(pf.error());
+    pfs.push_back(*pf);
+  }
+  if (specs.empty()) pfs = loaded.inventory->pfs();
+  std::vector<mdev::ExportedPf> exported;
+  for (const auto& pf : pfs) {
+    auto vfs = sriov::read_vfs(ctx.sysfs, pf);
+    if (!vfs) return ctx.out.error(vfs.error());
+    std::string why;
+    auto settings = read_settings(ctx, pf, why);
+    if (!why.empty() && ctx.sysfs.live())
+      ctx.out.warn(fmt::format("{}: {}; the profile leaves them as they are", pf.label(), why));
+    exported.push_back({pf, std::move(*vfs), std::move(settings)});
+  }
+  auto profile = mdev::export_profile(exported);
+  if (ctx.out.json) ctx.out.out << profile.dump(2) << "\n";
+  else ctx.out.out << mdev::profile_yaml(profile);
+  return 0;
+}
+
 }  // namespace
 
 void add_show(CLI::App& app, Runner& selected) {
-  auto* cmd = app.add_subcommand("show", "Show one PF and each of its VFs");
-  auto pf = std::make_shared<std::string>();
+  auto* cmd = app.add_subcommand(
+      "show", "Show one PF and each of its VFs; with --profile, PFs as a profile to apply");
+  auto pfs = std::make_shared<std::vector<std::string>>();
+  auto as_profile = std::make_shared<bool>(false);
   tools::declare_when_used(cmd, [=] {
-    cmd->add_option("PF", *pf, "PCI address (0000:3b:00.0 or 3b:00.0), netdev name or device name (netdevsim1)")->required();
+    cmd->add_option("PF", *pfs, "PCI address (0000:3b:00.0 or 3b:00.0), netdev name or device name (netdevsim1)");
+    cmd->add_flag("--profile", *as_profile,
+                  "Print the PFs (all when none is given) as a profile that apply keeps as they "
+                  "are (sriov-profile(5))");
   });
-  cmd->callback([&selected, pf] { selected = [pf](Context& c) { return run_show(c, *pf); }; });
+  cmd->callback([&selected, pfs, as_profile] {
+    if (!*as_profile && pfs->size() != 1)
+      throw CLI::ValidationError("PF", pfs->empty() ? "a PF is required (or --profile)"
+                                                    : "show takes one PF (or --profile PF...)");
+    selected = [pfs, as_profile](Context& c) {
+      return *as_profile ? run_export(c, *pfs) : run_show(c, pfs->front());
+    };
+  });
 }
 
 }  // namespace sriovctl

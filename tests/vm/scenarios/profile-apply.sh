@@ -3,7 +3,7 @@
 # an undeclared disruptive change is refused and changes nothing; a kernel failure mid-apply
 # restores VF counts, drivers and settings exactly; two applies (and a vgpuctl writer) serialise
 # on the host lock; an apply killed with SIGKILL is rolled back by recover and by the next
-# apply.
+# apply. show --profile exports the host, plans as a no-op and undoes a hand change.
 # topology: nvme:16 nvme:64
 # modules: netdevsim mbochs:count=64
 # requires: sriovctl vgpuctl
@@ -143,3 +143,30 @@ assert_eq 64 "$(numvfs "$PF2")" "then applied: 64 VFs"
 assert_eq vfio-pci "$(vf_driver "$PF2" 0)" "VF 0 on vfio-pci"
 assert_eq vfio-pci "$(vf_driver "$PF2" 63)" "VF 63 on vfio-pci"
 assert_missing /run/sriov/journal.json "journal gone"
+
+log "--- show --profile: the host as a profile; it plans as a no-op and undoes a hand change"
+cat > /tmp/nsim.yaml <<EOP
+version: 1
+nics:
+  - pf: $IF
+    num-vfs: 4
+    vfs:
+      - {id: 0-3, mac-from: "02:00:00:00:0e:00", vlan-id: 300, qos: 1, trust: true}
+EOP
+expect_exit 0 sriovctl apply --allow-disruption -f /tmp/nsim.yaml
+expect_exit 0 sriovctl show --profile
+cp "$OUT" /tmp/exported.yaml
+sed 's/^/    | /' /tmp/exported.yaml | grep -v 'id: "[0-9]*"$' | head -40
+assert_grep "^  - pf: \"$PF2\"" /tmp/exported.yaml "the nvme PF exported"
+assert_grep '^      - id: "0-63"' /tmp/exported.yaml "its 64 VFs in one entry"
+assert_grep '^        driver: "vfio-pci"' /tmp/exported.yaml "on vfio-pci"
+assert_grep '^        mac-from: "02:00:00:00:0e:00"' /tmp/exported.yaml "netdevsim MACs as mac-from"
+assert_grep '^        vlan-id: 300' /tmp/exported.yaml "netdevsim VLAN read over rtnetlink"
+expect_exit 0 sriovctl plan --detailed-exitcode -f /tmp/exported.yaml
+assert_grep '^no changes' "$OUT" "the export plans as a no-op on the live kernel"
+/usr/bin/ip link set "$IF" vf 2 vlan 5 || die "ip link set vf 2 vlan 5 (iproute2)"
+expect_exit 7 sriovctl plan --detailed-exitcode -f /tmp/exported.yaml
+expect_exit 0 sriovctl apply -f /tmp/exported.yaml
+vfdump "$IF" > /tmp/vfdump.out
+assert_grep '^vf 2 mac 02:00:00:00:0e:02 vlan 300 qos 1 ' /tmp/vfdump.out "the export, applied, put VF 2 back (vfdump)"
+expect_exit 0 sriovctl plan --detailed-exitcode -f /tmp/exported.yaml

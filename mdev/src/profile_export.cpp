@@ -1,0 +1,120 @@
+#include "mdev/profile_export.hpp"
+
+#include <fmt/format.h>
+
+#include "sriov/vf_spec.hpp"
+
+namespace mdev {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// What one VF entry sets, MAC aside: VFs in one entry must agree on all of it.
+Json vf_keys(const sriov::VirtualFunction& vf, const sriov::VfSettings* s) {
+  Json keys = Json::object();
+  if (s) {
+    keys["vlan-id"] = s->vlan;
+    keys["qos"] = s->qos;
+    keys["vlan-proto"] = std::string(sriov::name(s->vlan_proto));
+    keys["min-tx-rate"] = s->min_rate;
+    keys["max-tx-rate"] = s->max_rate;
+    if (s->spoofchk) keys["spoof-check"] = *s->spoofchk;
+    if (s->trust) keys["trust"] = *s->trust;
+    keys["link-state"] = std::string(sriov::name(s->link_state));
+    if (s->query_rss) keys["query-rss"] = *s->query_rss;
+  }
+  if (vf.driver) keys["driver"] = *vf.driver;
+  return keys;
+}
+
+struct Run {
+  std::vector<unsigned> ids;
+  sriov::MacAddress first_mac;  // zero: the run sets no MAC
+  Json keys;
+};
+
+// May VF `index` with `mac` extend the run (mac-from: first + offset from the first index)?
+bool continues(const Run& run, unsigned index, const sriov::MacAddress& mac, const Json& keys) {
+  if (keys != run.keys || index != run.ids.back() + 1) return false;
+  if (run.first_mac.is_zero()) return mac.is_zero();
+  auto expected = run.first_mac.plus(index - run.ids.front());
+  return expected && *expected == mac;
+}
+
+Json vf_entry(const Run& run) {
+  Json entry = {{"id", sriov::format_vf_ranges(run.ids)}};
+  if (!run.first_mac.is_zero())
+    entry[run.ids.size() == 1 ? "mac-address" : "mac-from"] = run.first_mac.str();
+  for (const auto& [key, value] : run.keys.items()) entry[key] = value;
+  return entry;
+}
+
+Json vf_entries(const ExportedPf& e) {
+  std::vector<Run> runs;
+  for (const auto& vf : e.vfs) {
+    const sriov::VfSettings* s = nullptr;
+    if (e.settings && vf.index < e.settings->vfs.size()) s = &e.settings->vfs[vf.index].settings;
+    sriov::MacAddress mac = s ? s->mac : sriov::MacAddress{};
+    Json keys = vf_keys(vf, s);
+    if (!runs.empty() && continues(runs.back(), vf.index, mac, keys)) {
+      runs.back().ids.push_back(vf.index);
+      continue;
+    }
+    runs.push_back({{vf.index}, mac, std::move(keys)});
+  }
+  Json list = Json::array();
+  for (const auto& run : runs)
+    if (!run.keys.empty() || !run.first_mac.is_zero()) list.push_back(vf_entry(run));
+  return list;
+}
+
+bool plain(const Json& v) { return !v.is_object() && !v.is_array(); }
+
+void emit(const Json& value, int indent, std::string& out);
+
+// A mapping's entries, the first one after `lead` (a list's "- "), the others indented.
+void emit_map(const Json& map, int indent, std::string& out, bool first_inline) {
+  bool first = true;
+  for (const auto& [key, v] : map.items()) {
+    if (!(first && first_inline)) out += std::string(indent, ' ');
+    first = false;
+    out += key + ":";
+    if (plain(v) || v.empty()) {
+      out += " " + (v.empty() && !plain(v) ? std::string(v.is_array() ? "[]" : "{}") : v.dump()) +
+             "\n";
+    } else {
+      out += "\n";
+      emit(v, indent + 2, out);
+    }
+  }
+}
+
+void emit(const Json& value, int indent, std::string& out) {
+  if (value.is_object()) return emit_map(value, indent, out, false);
+  for (const auto& item : value) {
+    out += std::string(indent, ' ') + "- ";
+    if (item.is_object() && !item.empty()) emit_map(item, indent + 2, out, true);
+    else out += item.dump() + "\n";
+  }
+}
+
+}  // namespace
+
+nlohmann::ordered_json export_profile(const std::vector<ExportedPf>& pfs) {
+  Json nics = Json::array();
+  for (const auto& e : pfs) {
+    Json nic = {{"pf", e.pf.id}, {"num-vfs", e.pf.num_vfs}};
+    if (e.pf.drivers_autoprobe) nic["drivers-autoprobe"] = *e.pf.drivers_autoprobe;
+    if (auto vfs = vf_entries(e); !vfs.empty()) nic["vfs"] = std::move(vfs);
+    nics.push_back(std::move(nic));
+  }
+  return Json{{"version", 1}, {"nics", std::move(nics)}};
+}
+
+std::string profile_yaml(const nlohmann::ordered_json& profile) {
+  std::string out;
+  emit(profile, 0, out);
+  return out;
+}
+
+}  // namespace mdev
