@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "sriov/vf_spec.hpp"
 
 namespace mdev {
@@ -68,6 +70,55 @@ Json vf_entries(const ExportedPf& e) {
   return list;
 }
 
+// start: only when writing it changes no definition: every instance has one, all of one
+// mode, and the GPU has no definition that the entry would remove (one of its type that is
+// not running; on a one-type GPU, one of another type).
+std::optional<std::string> start_mode(const GpuHostView& view, const Gpu& gpu,
+                                      const std::string& type,
+                                      const std::vector<const VgpuInstance*>& instances) {
+  std::optional<bool> autostart;
+  size_t defined = 0;
+  for (const auto& def : view.definitions) {
+    if (def.parent != gpu.id && !gpu.find_slot(def.parent)) continue;
+    bool running = std::any_of(instances.begin(), instances.end(),
+                               [&](const auto* i) { return i->id == def.uuid; });
+    if (def.type != type) {
+      if (gpu.mixing == Mixing::same_type) return std::nullopt;
+      continue;
+    }
+    if (!running || (autostart && *autostart != def.autostart)) return std::nullopt;
+    autostart = def.autostart;
+    ++defined;
+  }
+  if (!autostart || defined != instances.size()) return std::nullopt;
+  return *autostart ? "auto" : "manual";
+}
+
+Json gpu_entries(const GpuHostView& view) {
+  Json list = Json::array();
+  for (const auto& gpu : view.host.gpus) {
+    if (gpu.backend == Backend::listing) continue;
+    std::vector<std::pair<std::string, std::vector<const VgpuInstance*>>> by_type;
+    for (const auto& in : gpu.instances) {
+      auto it = std::find_if(by_type.begin(), by_type.end(),
+                             [&](const auto& t) { return t.first == in.type_id; });
+      if (it == by_type.end()) it = by_type.insert(by_type.end(), {in.type_id, {}});
+      it->second.push_back(&in);
+    }
+    for (const auto& [type, instances] : by_type) {
+      Json entry = {{"gpu", gpu.id}, {"type", type}, {"count", instances.size()}};
+      if (gpu.backend == Backend::mdev) {  // NVIDIA VFs are named by address: no UUIDs
+        Json uuids = Json::array();
+        for (const auto* in : instances) uuids.push_back(in->id);
+        entry["uuids"] = std::move(uuids);
+        if (auto start = start_mode(view, gpu, type, instances)) entry["start"] = *start;
+      }
+      list.push_back(std::move(entry));
+    }
+  }
+  return list;
+}
+
 bool plain(const Json& v) { return !v.is_object() && !v.is_array(); }
 
 void emit(const Json& value, int indent, std::string& out);
@@ -100,7 +151,8 @@ void emit(const Json& value, int indent, std::string& out) {
 
 }  // namespace
 
-nlohmann::ordered_json export_profile(const std::vector<ExportedPf>& pfs) {
+nlohmann::ordered_json export_profile(const std::vector<ExportedPf>& pfs,
+                                      const GpuHostView* gpus) {
   Json nics = Json::array();
   for (const auto& e : pfs) {
     Json nic = {{"pf", e.pf.id}, {"num-vfs", e.pf.num_vfs}};
@@ -108,7 +160,9 @@ nlohmann::ordered_json export_profile(const std::vector<ExportedPf>& pfs) {
     if (auto vfs = vf_entries(e); !vfs.empty()) nic["vfs"] = std::move(vfs);
     nics.push_back(std::move(nic));
   }
-  return Json{{"version", 1}, {"nics", std::move(nics)}};
+  Json profile = {{"version", 1}, {"nics", std::move(nics)}};
+  if (gpus) profile["gpus"] = gpu_entries(*gpus);
+  return profile;
 }
 
 std::string profile_yaml(const nlohmann::ordered_json& profile) {

@@ -287,3 +287,32 @@ TEST_CASE("apply -f with gpus: one plan, executed, undone on failure, idempotent
   fs::remove(host.path() / "p0.yaml", ec);
   CHECK(test::tree_digest(host.path()) == before);
 }
+
+TEST_CASE("show --profile exports vGPUs with start: only when it changes no definition",
+          "[cli][export]") {
+  test::ScratchHost host("gpu-t4");  // runs one GRID T4-1Q (nvidia-230)
+  std::string root = host.path().string();
+  const std::string running = "c0ffee00-7a3e-4d2b-9a51-2f6f3c3d1e01";
+  auto defs = host.path() / "etc/mdevctl.d/0000:af:00.0";
+  fs::create_directories(defs);
+  auto round_trip = [&] {
+    auto exported = run_cli({"--sysfs-root", root, "show", "--profile"});
+    CHECK(exported.status == 0);
+    auto file = host.path() / "exported.yaml";
+    std::ofstream(file) << exported.out;
+    CHECK(run_cli({"--sysfs-root", root, "plan", "--detailed-exitcode", "-f", file.string()})
+              .status == 0);
+    return exported.out;
+  };
+  auto without = round_trip();  // no definition: transient, no start
+  CHECK_THAT(without, Catch::Contains("    uuids:\n      - \"" + running + "\"\n"));
+  CHECK_THAT(without, !Catch::Contains("start:"));
+
+  std::ofstream(defs / running) << R"({"mdev_type":"nvidia-230","start":"auto","attrs":[]})";
+  CHECK_THAT(round_trip(), Catch::Contains("      - \"" + running + "\"\n    start: \"auto\"\n"));
+
+  // A definition of another type: start: would remove it on this one-type GPU, so none.
+  std::ofstream(defs / "6d1b2c3d-1111-4000-8000-0000000000f2")
+      << R"({"mdev_type":"nvidia-231","start":"manual","attrs":[]})";
+  CHECK_THAT(round_trip(), !Catch::Contains("start:"));
+}

@@ -168,7 +168,15 @@ int run_export(Context& ctx, const std::vector<std::string>& specs) {
       ctx.out.warn(fmt::format("{}: {}; the profile leaves them as they are", pf.label(), why));
     exported.push_back({pf, std::move(*vfs), std::move(settings)});
   }
-  auto profile = mdev::export_profile(exported);
+  // GPUs with the whole host only: PF arguments name NICs.
+  std::optional<mdev::GpuHostView> gpus;
+  if (specs.empty()) {
+    auto view = mdev::read_gpu_host_view(ctx.sysfs);
+    if (!view) return ctx.out.error(view.error());
+    for (const auto& w : view->warnings) ctx.out.warn(w);
+    gpus = std::move(*view);
+  }
+  auto profile = mdev::export_profile(exported, gpus ? &*gpus : nullptr);
   if (ctx.out.json) ctx.out.out << profile.dump(2) << "\n";
   else ctx.out.out << mdev::profile_yaml(profile);
   return 0;

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mdev/profile.hpp"
 #include "sriov/device.hpp"
 #include "sriov/link_backend.hpp"
 
@@ -25,7 +26,11 @@ struct ExportedPf {
 // autoprobe, and VF entries for runs of consecutive VFs that share a driver and settings
 // (consecutive MACs become mac-from). VFs bound to no driver and with no settings read get
 // no entry: apply leaves them as they are.
-nlohmann::ordered_json export_profile(const std::vector<ExportedPf>& pfs);
+// gpus: per vGPU-capable GPU, an entry per type it runs instances of (count, the UUIDs of
+// mdev instances, and start: when every instance has a definition of one mode and the GPU has
+// no other definition that entry would own). GPUs with no instance get no entry.
+nlohmann::ordered_json export_profile(const std::vector<ExportedPf>& pfs,
+                                      const GpuHostView* gpus);
 
 // The profile as YAML that load_profile reads back (strings double-quoted).
 std::string profile_yaml(const nlohmann::ordered_json& profile);

@@ -145,6 +145,8 @@ assert_eq vfio-pci "$(vf_driver "$PF2" 63)" "VF 63 on vfio-pci"
 assert_missing /run/sriov/journal.json "journal gone"
 
 log "--- show --profile: the host as a profile; it plans as a no-op and undoes a hand change"
+EX1=e0e0e0e0-0000-4000-8000-000000000001
+EX2=e0e0e0e0-0000-4000-8000-000000000002
 cat > /tmp/nsim.yaml <<EOP
 version: 1
 nics:
@@ -152,6 +154,8 @@ nics:
     num-vfs: 4
     vfs:
       - {id: 0-3, mac-from: "02:00:00:00:0e:00", vlan-id: 300, qos: 1, trust: true}
+gpus:
+  - {gpu: mbochs, type: mbochs-medium, count: 2, start: auto, uuids: [$EX1, $EX2]}
 EOP
 expect_exit 0 sriovctl apply --allow-disruption -f /tmp/nsim.yaml
 expect_exit 0 sriovctl show --profile
@@ -162,11 +166,16 @@ assert_grep '^      - id: "0-63"' /tmp/exported.yaml "its 64 VFs in one entry"
 assert_grep '^        driver: "vfio-pci"' /tmp/exported.yaml "on vfio-pci"
 assert_grep '^        mac-from: "02:00:00:00:0e:00"' /tmp/exported.yaml "netdevsim MACs as mac-from"
 assert_grep '^        vlan-id: 300' /tmp/exported.yaml "netdevsim VLAN read over rtnetlink"
+assert_grep "^  - gpu: \"mbochs\"" /tmp/exported.yaml "the mbochs vGPUs exported"
+assert_grep "^      - \"$EX2\"" /tmp/exported.yaml "with their UUIDs"
+assert_grep '^    start: "auto"' /tmp/exported.yaml "and their definitions' start mode"
 expect_exit 0 sriovctl plan --detailed-exitcode -f /tmp/exported.yaml
 assert_grep '^no changes' "$OUT" "the export plans as a no-op on the live kernel"
 /usr/bin/ip link set "$IF" vf 2 vlan 5 || die "ip link set vf 2 vlan 5 (iproute2)"
+echo 1 > "/sys/bus/mdev/devices/$EX2/remove" || die "cannot remove vGPU $EX2"
 expect_exit 7 sriovctl plan --detailed-exitcode -f /tmp/exported.yaml
 expect_exit 0 sriovctl apply -f /tmp/exported.yaml
 vfdump "$IF" > /tmp/vfdump.out
 assert_grep '^vf 2 mac 02:00:00:00:0e:02 vlan 300 qos 1 ' /tmp/vfdump.out "the export, applied, put VF 2 back (vfdump)"
+assert_eq mbochs-medium "$(type_of "$EX2")" "and the removed vGPU, with its UUID"
 expect_exit 0 sriovctl plan --detailed-exitcode -f /tmp/exported.yaml
