@@ -22,13 +22,14 @@ Status check_set_request(const PhysicalFunction& pf, const std::vector<unsigned>
   if (indexes.empty()) return fail(Errc::invalid_input, "no VFs selected");
   if (config.empty())
     return fail(Errc::invalid_input,
-                "nothing to set: give KEY=VALUE settings (mac, mac-from, vlan, qos, vlan-proto, "
-                "min-rate, max-rate, spoofchk, trust, link-state, query-rss)");
+                "nothing to set: give KEY=VALUE settings (mac-address, mac-from, vlan-id, qos, "
+                "vlan-proto, min-tx-rate, max-tx-rate, spoof-check, trust, link-state, "
+                "query-rss)");
   std::string who = who_of(pf, indexes);
   if (auto ok = validate(config, who); !ok) return ok;
   if (config.mac && indexes.size() > 1)
     return fail(Errc::invalid_input,
-                fmt::format("{}: mac= would give {} VFs the same address; use mac-from= to hand "
+                fmt::format("{}: mac-address= would give {} VFs the same address; use mac-from= to hand "
                             "out consecutive addresses",
                             who, indexes.size()));
   if (pf.netdevs.empty())

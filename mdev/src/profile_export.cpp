@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "sriov/vf_config.hpp"
 #include "sriov/vf_spec.hpp"
 
 namespace mdev {
@@ -15,15 +16,15 @@ using Json = nlohmann::ordered_json;
 Json vf_keys(const sriov::VirtualFunction& vf, const sriov::VfSettings* s) {
   Json keys = Json::object();
   if (s) {
-    keys["vlan-id"] = s->vlan;
-    keys["qos"] = s->qos;
-    keys["vlan-proto"] = std::string(sriov::name(s->vlan_proto));
-    keys["min-tx-rate"] = s->min_rate;
-    keys["max-tx-rate"] = s->max_rate;
-    if (s->spoofchk) keys["spoof-check"] = *s->spoofchk;
-    if (s->trust) keys["trust"] = *s->trust;
-    keys["link-state"] = std::string(sriov::name(s->link_state));
-    if (s->query_rss) keys["query-rss"] = *s->query_rss;
+    keys[sriov::vf_key::vlan] = s->vlan;
+    keys[sriov::vf_key::qos] = s->qos;
+    keys[sriov::vf_key::vlan_proto] = std::string(sriov::name(s->vlan_proto));
+    keys[sriov::vf_key::min_rate] = s->min_rate;
+    keys[sriov::vf_key::max_rate] = s->max_rate;
+    if (s->spoofchk) keys[sriov::vf_key::spoofchk] = *s->spoofchk;
+    if (s->trust) keys[sriov::vf_key::trust] = *s->trust;
+    keys[sriov::vf_key::link_state] = std::string(sriov::name(s->link_state));
+    if (s->query_rss) keys[sriov::vf_key::query_rss] = *s->query_rss;
   }
   if (vf.driver) keys["driver"] = *vf.driver;
   return keys;
@@ -46,7 +47,7 @@ bool continues(const Run& run, unsigned index, const sriov::MacAddress& mac, con
 Json vf_entry(const Run& run) {
   Json entry = {{"id", sriov::format_vf_ranges(run.ids)}};
   if (!run.first_mac.is_zero())
-    entry[run.ids.size() == 1 ? "mac-address" : "mac-from"] = run.first_mac.str();
+    entry[run.ids.size() == 1 ? sriov::vf_key::mac : sriov::vf_key::mac_from] = run.first_mac.str();
   for (const auto& [key, value] : run.keys.items()) entry[key] = value;
   return entry;
 }

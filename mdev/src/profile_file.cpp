@@ -115,33 +115,27 @@ class Parser {
     return static_cast<uint16_t>(*n);
   }
 
-  void setting(const YAML::Node& value, const std::string& key, const std::string& cli_key,
-               VfConfig& config) {
-    auto text = scalar(value, key);
+  // A VF setting: the profile's keys are the keys parse_vf_setting takes (one vocabulary);
+  // flags are YAML booleans here, plain true or false.
+  void setting(const YAML::Node& value, std::string_view key, VfConfig& config) {
+    auto text = scalar(value, std::string(key));
     if (!text) return;
-    std::string v = *text;
-    if (value.Tag() == "?" && (v == "true" || v == "false") &&
-        (cli_key == "spoofchk" || cli_key == "trust" || cli_key == "query-rss"))
-      v = v == "true" ? "on" : "off";
-    else if (cli_key == "spoofchk" || cli_key == "trust" || cli_key == "query-rss") {
+    bool flag = key == sriov::vf_key::spoofchk || key == sriov::vf_key::trust ||
+                key == sriov::vf_key::query_rss;
+    if (flag && !(value.Tag() == "?" && (*text == "true" || *text == "false"))) {
       error(value, fmt::format("{}: '{}' is not true or false", key, *text));
       return;
     }
-    auto ok = parse_vf_setting(cli_key + "=" + v, config);
-    if (!ok) {
-      // Say it in the profile's own key names.
-      std::string msg = ok.error().message;
-      auto pos = msg.find(cli_key + "=");
-      if (pos != std::string::npos) msg.replace(pos, cli_key.size(), key);
-      error(value, msg);
-    }
+    if (auto ok = parse_vf_setting(fmt::format("{}={}", key, *text), config); !ok)
+      error(value, ok.error().message);
   }
 
   std::optional<VfEntry> vf_entry(const YAML::Node& node, unsigned num_vfs) {
-    static const std::set<std::string> keys = {
-        "id",         "mac-address", "mac-from", "vlan-id", "qos",       "vlan-proto",
-        "min-tx-rate", "max-tx-rate", "spoof-check", "trust", "link-state", "query-rss",
-        "driver"};
+    static const std::set<std::string> keys = [] {
+      std::set<std::string> k = {"id", "driver"};
+      for (auto key : sriov::vf_setting_keys()) k.emplace(key);
+      return k;
+    }();
     if (!check_map(node, "a vfs entry", keys)) return std::nullopt;
     VfEntry e;
     e.pos = at(node);
@@ -158,13 +152,8 @@ class Parser {
     if (!e.ids.empty() && e.ids.back() >= num_vfs)
       error(node["id"], fmt::format("id: VF {} is past num-vfs {} (VFs are 0-{})", e.ids.back(),
                                     num_vfs, num_vfs == 0 ? 0 : num_vfs - 1));
-    static const std::vector<std::pair<std::string, std::string>> map = {
-        {"mac-address", "mac"},   {"mac-from", "mac-from"},       {"vlan-id", "vlan"},
-        {"qos", "qos"},           {"vlan-proto", "vlan-proto"},   {"min-tx-rate", "min-rate"},
-        {"max-tx-rate", "max-rate"}, {"spoof-check", "spoofchk"}, {"trust", "trust"},
-        {"link-state", "link-state"}, {"query-rss", "query-rss"}};
-    for (const auto& [key, cli] : map)
-      if (node[key]) setting(node[key], key, cli, e.config);
+    for (auto key : sriov::vf_setting_keys())
+      if (std::string k(key); node[k]) setting(node[k], key, e.config);
     if (e.config.mac && e.ids.size() > 1)
       error(node["mac-address"], fmt::format("mac-address gives {} VFs the same address; use "
                                              "mac-from for a range",

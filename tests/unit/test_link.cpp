@@ -56,6 +56,39 @@ Status apply(FakeKernel& k, const Plan& plan) {
 
 }  // namespace
 
+TEST_CASE("one vocabulary: the profile's keys, iproute2's and earlier spellings as aliases",
+          "[link]") {
+  // Each spelling sets the same field as the profile key; the plan text says the key.
+  struct Case {
+    std::vector<const char*> spellings;
+    const char* key;
+  } cases[] = {{{"mac-address=02:00:00:00:00:01", "mac=02:00:00:00:00:01"}, "mac-address"},
+               {{"vlan-id=7", "vlan=7", "vlan_id=7"}, "vlan-id"},
+               {{"vlan-proto=802.1ad", "proto=802.1ad", "vlan_proto=802.1AD"}, "vlan-proto"},
+               {{"min-tx-rate=10", "min_tx_rate=10", "min-rate=10"}, "min-tx-rate"},
+               {{"max-tx-rate=10", "max_tx_rate=10", "max-rate=10", "rate=10"}, "max-tx-rate"},
+               {{"spoof-check=on", "spoofchk=on", "spoof_check=true"}, "spoof-check"},
+               {{"trust=on", "trust=true"}, "trust"},
+               {{"link-state=enable", "state=enable", "link_state=enable"}, "link-state"},
+               {{"query-rss=on", "query_rss=on"}, "query-rss"}};
+  for (const auto& c : cases) {
+    std::optional<std::string> first;
+    for (const char* text : c.spellings) {
+      INFO(text);
+      VfConfig config;
+      REQUIRE(parse_vf_setting(text, config));
+      auto described = describe_config(config, 0);
+      CHECK_THAT(described, Catch::StartsWith(std::string(c.key) + "="));
+      if (first) CHECK(described == *first);
+      first = described;
+    }
+  }
+  CHECK(vf_setting_keys().size() == 11);
+  for (auto key : vf_setting_keys()) CHECK(canonical_vf_key(key) == key);
+  CHECK_FALSE(canonical_vf_key("vlan-tag"));
+  CHECK(json_key("max-tx-rate") == "max_tx_rate");
+}
+
 TEST_CASE("settings parse strictly and name the key", "[link]") {
   VfConfig c;
   CHECK(parse_vf_setting("vlan-proto=802.1AD", c));
@@ -96,8 +129,8 @@ TEST_CASE("validation before anything is sent", "[link]") {
   REQUIRE(parse_vf_setting("max-rate=100", rates));
   auto r = plan_set(pf, {1, 2}, rates, dump);
   REQUIRE_FALSE(r);
-  CHECK_THAT(r.error().message, Catch::Contains("VFs 1-2 of netdevsim1 (eni1np1): min-rate 500 "
-                                                "is above max-rate 100"));
+  CHECK_THAT(r.error().message, Catch::Contains("VFs 1-2 of netdevsim1 (eni1np1): min-tx-rate 500 "
+                                                "is above max-tx-rate 100"));
   VfConfig same_mac;
   REQUIRE(parse_vf_setting("mac=02:00:00:00:00:01", same_mac));
   auto s = plan_set(pf, {0, 1}, same_mac, dump);
@@ -168,7 +201,7 @@ TEST_CASE("a VF the kernel refuses mid-message leaves every VF as it was", "[lin
   REQUIRE_FALSE(st);
   CHECK(st.error().code == Errc::kernel);
   CHECK(st.error().message ==
-        "netdevsim1 (eni1np1): the kernel refused the settings of VF 9: the driver refused vlan "
+        "netdevsim1 (eni1np1): the kernel refused the settings of VF 9: the driver refused vlan-id "
         "0 -> 100, qos 0 -> 3 (EINVAL; dmesg may say why). VFs 0-9 had been changed and were "
         "restored to the previous settings.");
   for (unsigned i = 0; i < 16; ++i) CHECK(k.state()[i].settings == before[i].settings);
@@ -210,7 +243,7 @@ TEST_CASE("a value the driver stores differently is caught by the read-back", "[
   REQUIRE(parse_vf_setting("vlan=7", c));
   auto st = apply(k, plan_for(k, 4, c));
   REQUIRE_FALSE(st);
-  CHECK_THAT(st.error().message, Catch::Contains("VF 0: max-rate asked 70000, reads 4464"));
+  CHECK_THAT(st.error().message, Catch::Contains("VF 0: max-tx-rate asked 70000, reads 4464"));
   CHECK_THAT(st.error().message, Catch::Contains("VFs 0-3 had been changed and were restored"));
   for (const auto& vf : k.state()) {
     CHECK(vf.settings.max_rate == 0);

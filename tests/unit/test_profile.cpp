@@ -322,8 +322,8 @@ nics:
         std::vector<std::string>{
             "0 > /sys/bus/pci/devices/0000:3b:00.1/sriov_drivers_autoprobe",
             "2 > /sys/bus/pci/devices/0000:3b:00.1/sriov_numvfs",
-            "VF 0: vlan=10 > rtnetlink RTM_SETLINK ens1f1 (what differs when the VF exists)",
-            "VF 1: vlan=10 > rtnetlink RTM_SETLINK ens1f1 (what differs when the VF exists)",
+            "VF 0: vlan-id=10 > rtnetlink RTM_SETLINK ens1f1 (what differs when the VF exists)",
+            "VF 1: vlan-id=10 > rtnetlink RTM_SETLINK ens1f1 (what differs when the VF exists)",
             "vfio-pci > /sys/bus/pci/devices/0000:3b:0a.0/driver_override",
             "0000:3b:0a.0 > /sys/bus/pci/drivers_probe",
             "vfio-pci > /sys/bus/pci/devices/0000:3b:0a.1/driver_override",

@@ -55,10 +55,11 @@ void add_set(CLI::App& app, Runner& selected) {
                     "A VF PCI address, or PF#RANGES (PF as PCI address, netdev name or device name)")
         ->required();
     cmd->add_option("SETTINGS", args->settings,
-                    "KEY=VALUE: mac=MAC | mac-from=MAC, vlan=0-4095, qos=0-7, "
-                    "vlan-proto=802.1Q|802.1ad, min-rate=MBPS, max-rate=MBPS (0 = unlimited), "
-                    "spoofchk=on|off, trust=on|off, link-state=auto|enable|disable, "
-                    "query-rss=on|off")
+                    "KEY=VALUE, the keys of profiles: mac-address=MAC | mac-from=MAC, "
+                    "vlan-id=0-4095, qos=0-7, vlan-proto=802.1Q|802.1ad, min-tx-rate=MBPS, "
+                    "max-tx-rate=MBPS (0 = unlimited), spoof-check=on|off, trust=on|off, "
+                    "link-state=auto|enable|disable, query-rss=on|off (iproute2's mac, vlan, "
+                    "proto, max_tx_rate, spoofchk, state ... too)")
         ->required();
     cmd->add_flag("--dry-run", args->dry_run, "Print the plan and send nothing");
   });

@@ -46,18 +46,21 @@ void print_pf(const tools::Output& o, const sriov::PhysicalFunction& pf) {
   line("link speed", pf.link_speed_mbps ? fmt::format("{} Mb/s", *pf.link_speed_mbps) : "-");
 }
 
+// The settings under their keys, as JSON writes them (vlan_id, spoof_check, ...).
 nlohmann::json settings_json(const sriov::VfSettings& s) {
+  namespace k = sriov::vf_key;
   auto flag = [](const std::optional<bool>& v) { return v ? nlohmann::json(*v) : nullptr; };
-  return {{"mac", s.mac.str()},
-          {"vlan", s.vlan},
-          {"qos", s.qos},
-          {"vlan_proto", std::string(sriov::name(s.vlan_proto))},
-          {"min_rate_mbps", s.min_rate},
-          {"max_rate_mbps", s.max_rate},
-          {"spoofchk", flag(s.spoofchk)},
-          {"trust", flag(s.trust)},
-          {"link_state", std::string(sriov::name(s.link_state))},
-          {"query_rss", flag(s.query_rss)}};
+  using sriov::json_key;
+  return {{json_key(k::mac), s.mac.str()},
+          {json_key(k::vlan), s.vlan},
+          {json_key(k::qos), s.qos},
+          {json_key(k::vlan_proto), std::string(sriov::name(s.vlan_proto))},
+          {json_key(k::min_rate), s.min_rate},
+          {json_key(k::max_rate), s.max_rate},
+          {json_key(k::spoofchk), flag(s.spoofchk)},
+          {json_key(k::trust), flag(s.trust)},
+          {json_key(k::link_state), std::string(sriov::name(s.link_state))},
+          {json_key(k::query_rss), flag(s.query_rss)}};
 }
 
 std::string flag_text(const std::optional<bool>& v) { return v ? (*v ? "on" : "off") : "n/a"; }
@@ -130,8 +133,9 @@ int run_show(Context& ctx, const std::string& spec) {
   table.print(o.out);
   if (settings) {
     o.out << "\n";
-    tools::Table st({"VF", "MAC", "VLAN", "QOS", "PROTO", "MIN-RATE", "MAX-RATE", "SPOOFCHK",
-                     "TRUST", "LINK-STATE", "QUERY-RSS"});
+    // The settings' keys, upper case (MIN/MAX-TX-RATE in Mbit/s).
+    tools::Table st({"VF", "MAC-ADDRESS", "VLAN-ID", "QOS", "VLAN-PROTO", "MIN-TX-RATE",
+                     "MAX-TX-RATE", "SPOOF-CHECK", "TRUST", "LINK-STATE", "QUERY-RSS"});
     for (const auto& vf : settings->vfs) {
       const auto& s = vf.settings;
       st.add({std::to_string(vf.index), s.mac.str(), std::to_string(s.vlan), std::to_string(s.qos),

@@ -17,7 +17,7 @@ log "--- 300 VFs, every attribute, one command"
 new_netdevsim 3 1024
 expect_exit 0 sriovctl create "$IF" 300
 assert_file 300 /sys/bus/netdevsim/devices/netdevsim3/sriov_numvfs "300 VFs"
-SIX="vlan=100 qos=3 vlan-proto=802.1ad min-rate=100 max-rate=1000 spoofchk=on trust=on link-state=enable query-rss=on"
+SIX="vlan-id=100 qos=3 vlan-proto=802.1ad min-tx-rate=100 max-tx-rate=1000 spoof-check=on trust=on link-state=enable query-rss=on"
 expect_exit 0 sriovctl --json set "$IF#0-299" mac-from=02:00:00:00:10:00 $SIX
 assert_grep '"set_requests": 1$' "$OUT" "one RTM_SETLINK for 300 VFs"
 assert_grep '"changed": true' "$OUT" "changed"
@@ -40,8 +40,8 @@ assert_grep '"changed": false' "$OUT" "changed: false"
 expect_exit 0 sriovctl set "$IF#0-299" mac-from=02:00:00:00:10:00 $SIX
 assert_grep '^no changes$' "$OUT" "text says no changes"
 
-log "--- one attribute on a range changes only that"
-expect_exit 0 sriovctl set "$IF#10-19" vlan-proto=802.1Q link-state=disable spoofchk=off trust=off query-rss=off
+log "--- one attribute on a range changes only that (in iproute2's spellings)"
+expect_exit 0 sriovctl set "$IF#10-19" proto=802.1Q state=disable spoofchk=off trust=off query_rss=off
 vfdump "$IF" > /tmp/d2
 assert_eq "vf 12 mac 02:00:00:00:10:0c vlan 100 qos 3 proto 802.1Q min_rate 100 max_rate 1000 spoofchk 0 trust 0 link_state disable query_rss 0" "$(vf_line /tmp/d2 12)" "VF 12 flags off, 802.1Q"
 assert_eq "$(vf_line /tmp/d1 20)" "$(vf_line /tmp/d2 20)" "VF 20 untouched"
@@ -49,7 +49,7 @@ assert_eq "$(vf_line /tmp/d1 20)" "$(vf_line /tmp/d2 20)" "VF 20 untouched"
 log "--- validation refuses before anything is sent"
 vfdump "$IF" > /tmp/before
 expect_exit 2 sriovctl set "$IF#0" min-rate=500 max-rate=100
-assert_grep 'min-rate 500 is above max-rate 100' "$ERR" "min > max named"
+assert_grep 'min-tx-rate 500 is above max-tx-rate 100' "$ERR" "min > max named"
 expect_exit 2 sriovctl set "$IF#0" mac=01:00:5e:00:00:01
 assert_grep 'multicast' "$ERR" "multicast MAC named"
 expect_exit 2 sriovctl set "$IF#0" qos=8
@@ -60,7 +60,7 @@ assert_eq "" "$(diff /tmp/before /tmp/after)" "nothing changed by refused comman
 
 log "--- a value the driver stores differently is caught by the read-back"
 expect_exit 1 sriovctl set "$IF#5" max-rate=70000
-assert_grep 'max-rate asked 70000, reads 4464' "$ERR" "16-bit rate caught"
+assert_grep 'max-tx-rate asked 70000, reads 4464' "$ERR" "16-bit rate caught"
 vfdump "$IF" > /tmp/after
 assert_eq "" "$(diff /tmp/before /tmp/after)" "VF 5 restored (max-rate 1000 again)"
 
@@ -74,7 +74,7 @@ devlink dev eswitch set netdevsim/netdevsim4 mode switchdev || die "cannot switc
 # In switchdev mode netdevsim refuses rates (EOPNOTSUPP): VFs 0-3 only need the VLAN, VF 4
 # needs the VLAN and a rate, so the kernel applies 0-3 and VF 4's VLAN, then stops.
 expect_exit 1 sriovctl --json set "$IF#0-7" vlan=200 max-rate=1000
-assert_grep 'driver netdevsim does not support rate' "$ERR" "refusal names driver and field"
+assert_grep 'driver netdevsim does not support min/max-tx-rate' "$ERR" "refusal names driver and field"
 assert_grep 'VFs 0-4 had been changed and were restored' "$ERR" "says what was restored"
 vfdump "$IF" > /tmp/after
 assert_eq "" "$(diff /tmp/before /tmp/after)" "PF exactly as before"
@@ -91,7 +91,7 @@ assert_eq "num_vf 1024 listed 1024" "$(tail -1 /tmp/d3)" "vfdump lists 1024 VFs"
 assert_eq 1024 "$(count_matching /tmp/d3 "$WANT")" "all 1024 VFs have every setting"
 assert_eq "vf 1023 mac 02:00:00:01:03:ff $WANT" "$(vf_line /tmp/d3 1023)" "VF 1023"
 expect_exit 0 sriovctl --json show "$IF"
-assert_grep '"max_rate_mbps": 1000' "$OUT" "show reads the settings of 1024 VFs"
-assert_eq 1024 "$(grep -c '"vlan": 100,' "$OUT")" "show: 1024 VFs on VLAN 100"
+assert_grep '"max_tx_rate": 1000' "$OUT" "show reads the settings of 1024 VFs"
+assert_eq 1024 "$(grep -c '"vlan_id": 100,' "$OUT")" "show: 1024 VFs on VLAN 100"
 expect_exit 0 sriovctl --json set "$IF#0-1023" mac-from=02:00:00:01:00:00 $SIX
 assert_grep '"set_requests": 0$' "$OUT" "repeat at 1024 sends nothing"

@@ -93,10 +93,10 @@ kill -STOP $WATCH
 IF=$(ls /sys/bus/netdevsim/devices/netdevsim5/net | head -1)
 /usr/bin/ip link set "$IF" vf 3 vlan 999 || fail "ip link set vf 3 vlan 999"
 expect_exit 7 sriovctl status -f /tmp/w.yaml
-assert_grep "^  VF 3 vlan: profile 100, host 999$" "$OUT" "status: VF 3 vlan named with both values"
+assert_grep "^  VF 3 vlan-id: profile 100, host 999$" "$OUT" "status: VF 3 vlan-id named with both values"
 assert_grep "^  VF 3 qos: profile 2, host 0$" "$OUT" "status: VF 3 qos (reset by the vlan change) named"
 expect_exit 7 sriovctl --json status -f /tmp/w.yaml
-assert_grep '"field": "vlan"' "$OUT" "JSON: field vlan"
+assert_grep '"field": "vlan-id"' "$OUT" "JSON: field vlan-id"
 T0=$(now_ms)
 kill -CONT $WATCH
 MS=$(repaired_within nsim_ok "$T0") && _pass "hand-made VLAN put back in $MS ms" || fail "VF 3 not repaired"
@@ -139,7 +139,7 @@ all_ok && _pass "nothing else changed: every device at the profile" || fail "hos
 kill $WATCH; wait $WATCH
 assert_eq 0 "$?" "watch exits 0 on SIGTERM"
 sed 's/^/    watch| /' /tmp/watch.log
-assert_grep "^repaired .*VF 3 vlan 999 -> 100" /tmp/watch.log "the hand-made VLAN repair logged"
+assert_grep "^repaired .*VF 3 vlan-id 999 -> 100" /tmp/watch.log "the hand-made VLAN repair logged"
 assert_grep "^repaired .*num-vfs 0 -> 4" /tmp/watch.log "a VF count repair logged"
 assert_grep "^repaired .*mdev $U1 instance absent -> mbochs-small on mbochs" /tmp/watch.log "the vGPU repair logged"
 assert_no_grep '^failed' /tmp/watch.log "no failed round"
