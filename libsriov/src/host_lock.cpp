@@ -23,6 +23,10 @@ Result<HostLock> HostLock::acquire(const Sysfs& sysfs, std::chrono::milliseconds
   if (!path) return tl::unexpected(path.error());
   std::error_code ec;
   std::filesystem::create_directories(path->parent_path(), ec);
+  if (ec)  // the reason, not the ENOENT of the open that would follow
+    return fail(Errc::io, fmt::format("cannot create {} for the host lock: {}", kRunDir,
+                                      ec.message()),
+                std::string(kRunDir), ec.value());
   int fd = ::open(path->c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0644);
   if (fd < 0)
     return fail(Errc::io, fmt::format("cannot open the host lock {}: {}", host_path,

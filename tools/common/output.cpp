@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -138,14 +139,29 @@ void print_error(std::ostream& err, std::string_view program, std::string_view m
   err << program << ": error: " << message << "\n";
 }
 
+namespace {
+
+// A refusal by the kernel or the file system to a user other than root is almost always
+// that: say so once, after the message that names the file.
+void root_hint(std::ostream& err, std::string_view program, const sriov::Error& e) {
+  if ((e.sys_errno == EACCES || e.sys_errno == EPERM) && ::geteuid() != 0)
+    err << program << ": hint: " << program
+        << " changes devices and takes the host lock under /run/sriov as root; run it with "
+           "sudo (or as root)\n";
+}
+
+}  // namespace
+
 int Output::error(const sriov::Error& e) const {
   print_error(err, program, e.message);
+  root_hint(err, program, e);
   if (json) print_json({{"error", to_json(e)}});
   return sriov::exit_status(e.code);
 }
 
 int Output::error_line(const sriov::Error& e) const {
   print_error(err, program, e.message);
+  root_hint(err, program, e);
   return sriov::exit_status(e.code);
 }
 
