@@ -110,7 +110,7 @@ TEST_CASE("show prints each VF's settings read over the link backend", "[cli][sh
   check_golden(n, "show-eni1np1-settings.json", json.out);
 }
 
-TEST_CASE("plan and apply a profile's VF settings; a second apply changes nothing",
+TEST_CASE("plan and apply a profile's VF settings, a second apply changes nothing",
           "[cli][profile]") {
   Netdevsim n;
   auto file = n.host.path() / "vlans.yaml";

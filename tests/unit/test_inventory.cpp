@@ -50,7 +50,7 @@ TEST_CASE("X710: both PFs with their facts, VFs by virtfn", "[inventory]") {
   }
 }
 
-TEST_CASE("PFs are found by address, short address and netdev; others explained", "[inventory]") {
+TEST_CASE("PFs are found by address, short address and netdev, others explained", "[inventory]") {
   Sysfs sysfs(test::fixture("x710"));
   auto inv = scan(sysfs);
   CHECK(inv.find_pf("0000:3b:00.1")->id == "0000:3b:00.1");
@@ -127,7 +127,7 @@ TEST_CASE("shared IOMMU groups and offset/stride layouts of other NICs", "[inven
   }
 }
 
-TEST_CASE("VF specs resolve to VFs; bad indexes name the PF's range", "[inventory]") {
+TEST_CASE("VF specs resolve to VFs, bad indexes name the PF range", "[inventory]") {
   Sysfs sysfs(test::fixture("cx6dx"));
   auto inv = scan(sysfs);
   auto range = resolve_vfs(sysfs, inv, *parse_vf_spec("ens3f0np0#0-1,7"));

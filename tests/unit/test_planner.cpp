@@ -84,7 +84,7 @@ TEST_CASE("VFs on vfio-pci held open by a process: refused even with --force", "
   }
 }
 
-TEST_CASE("destroying VFs on vfio-pci needs --force; the plan says what it destroys",
+TEST_CASE("destroying VFs on vfio-pci needs --force, the plan says what it destroys",
           "[planner]") {
   Sysfs sysfs(test::fixture("e810"));  // VFs 4-5 of ens2f0np0 on vfio-pci, not held
   auto host = view(sysfs, "ens2f0np0");

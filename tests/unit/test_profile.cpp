@@ -330,7 +330,7 @@ nics:
             "0000:3b:0a.1 > /sys/bus/pci/drivers_probe"});
 }
 
-TEST_CASE("disruptive profile steps need --allow-disruption; held VFs never go", "[profile]") {
+TEST_CASE("disruptive profile steps need --allow-disruption, held VFs never go", "[profile]") {
   auto recount = plan_on("x710", "version: 1\nnics:\n  - {pf: ens1f0, num-vfs: 8}\n");
   REQUIRE_FALSE(recount);
   CHECK(recount.error().code == Errc::refused);

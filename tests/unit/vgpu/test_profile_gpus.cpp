@@ -288,7 +288,7 @@ TEST_CASE("an instance held open is never removed", "[profile][gpus]") {
             "stop it first");
 }
 
-TEST_CASE("types share a pool on mbochs; a match counts per GPU", "[profile][gpus]") {
+TEST_CASE("types share a pool on mbochs, a match counts per GPU", "[profile][gpus]") {
   Mbochs m(64);
   m.running("mbochs-medium", kA, 10);
   auto plan = plan_at(m.tree.path(), R"(version: 1
