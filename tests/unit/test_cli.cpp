@@ -94,6 +94,17 @@ TEST_CASE("refusals and bad input map to documented exit statuses", "[cli]") {
   CHECK_THAT(over_vfio.err, Catch::Contains("pid 4242 (qemu-system-x86)"));
   CHECK(over_vfio.out.empty());
 
+  // show marks the held VF and names the holder, in text and JSON.
+  auto shown = run_cli({"--sysfs-root", root, "show", "ens3f0np0"});
+  CHECK_THAT(shown.out, Catch::Contains("HELD BY"));
+  CHECK_THAT(shown.out, Catch::Contains("pid 4242 (qemu-system-x86)\n"));
+  auto shown_json = nlohmann::json::parse(
+      run_cli({"--sysfs-root", root, "--json", "show", "ens3f0np0"}).out);
+  size_t held = 0;
+  for (const auto& vf : shown_json["vfs"])
+    for (const auto& h : vf["holders"]) held += h["pid"] == 4242 && h["comm"] == "qemu-system-x86";
+  CHECK(held == 1);
+
   auto json = run_cli({"--sysfs-root", root, "--json", "destroy", "ens3f0np0"});
   CHECK(json.status == 3);
   auto j = nlohmann::json::parse(json.out);

@@ -6,6 +6,7 @@
 
 #include "cli.hpp"
 #include "mdev/profile_export.hpp"
+#include "sriov/holders.hpp"
 #include "sriov/inventory.hpp"
 #include "sriov/link_backend.hpp"
 #include "sriov/text.hpp"
@@ -100,12 +101,20 @@ int run_show(Context& ctx, const std::string& spec) {
   auto settings_of = [&](unsigned index) -> const sriov::VfSettings* {
     return settings && index < settings->vfs.size() ? &settings->vfs[index].settings : nullptr;
   };
+  // Which VFs a VM (any process) holds through VFIO: the one rule apply and destroy refuse by.
+  std::vector<std::string> files;
+  for (const auto& vf : *vfs) files.insert(files.end(), vf.vfio.files.begin(), vf.vfio.files.end());
+  auto holders = sriov::VfioHolders::scan_if_any(ctx.sysfs, files);
   if (o.json) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& vf : *vfs) {
       auto j = tools::to_json(vf);
       const auto* s = settings_of(vf.index);
       j["settings"] = s ? settings_json(*s) : nlohmann::json(nullptr);
+      nlohmann::json held = nlohmann::json::array();
+      for (const auto& h : holders.of(vf.vfio))
+        held.push_back({{"pid", h.pid}, {"comm", h.comm}, {"path", h.path}});
+      j["holders"] = held;
       list.push_back(j);
     }
     nlohmann::json j = {{"pf", tools::to_json(*pf)}, {"vfs", list}};
@@ -120,15 +129,18 @@ int run_show(Context& ctx, const std::string& spec) {
     return 0;
   }
   o.out << "\n";
-  tools::Table table({"VF", "ADDRESS", "DRIVER", "NETDEV", "IOMMU GROUP"});
+  tools::Table table({"VF", "ADDRESS", "DRIVER", "NETDEV", "IOMMU GROUP", "HELD BY"});
   for (const auto& vf : *vfs) {
     std::string netdevs;
     for (const auto& n : vf.netdevs) netdevs += (netdevs.empty() ? "" : ",") + n;
     std::string group = opt_text(vf.iommu_group);
     if (!vf.iommu_group_peers.empty())
       group += fmt::format(" (shared with {})", fmt::join(vf.iommu_group_peers, ","));
+    std::string held;
+    for (const auto& h : holders.of(vf.vfio))
+      held += fmt::format("{}pid {} ({})", held.empty() ? "" : ", ", h.pid, h.comm);
     table.add({std::to_string(vf.index), vf.address ? vf.address->str() : "-",
-               vf.driver.value_or("-"), tools::or_dash(netdevs), group});
+               vf.driver.value_or("-"), tools::or_dash(netdevs), group, tools::or_dash(held)});
   }
   table.print(o.out);
   if (settings) {

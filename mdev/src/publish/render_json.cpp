@@ -5,6 +5,8 @@
 
 #include "mdev/publish.hpp"
 #include "sriov/json_text.hpp"
+#include "sriov/text.hpp"
+#include "sriov/vf_config.hpp"
 
 namespace mdev::publish {
 namespace {
@@ -35,13 +37,14 @@ nlohmann::json device_json(const Device& d) {
           {"iommu_group_peers", d.group_peers},
           {"vfio", d.vfio.managed},
           {"vfio_files", d.vfio.files},
-          {"vendor_id", ids ? nlohmann::json(fmt::format("{:04x}", d.vendor_id)) : nullptr},
-          {"device_id", ids ? nlohmann::json(fmt::format("{:04x}", d.device_id)) : nullptr},
+          {"vendor_id", ids ? nlohmann::json(sriov::hex4(d.vendor_id)) : nullptr},
+          {"device_id", ids ? nlohmann::json(sriov::hex4(d.device_id)) : nullptr},
           {"driver", opt(d.driver)},
           {"type_id", text_or_null(d.type_id)},
           {"type_name", text_or_null(d.type_name)},
-          {"mac", opt(d.mac)},
-          {"vlan", opt(d.vlan)},
+          // The VF settings' keys, as everywhere (sriov::vf_key, '_' for '-').
+          {sriov::json_key(sriov::vf_key::mac), opt(d.mac)},
+          {sriov::json_key(sriov::vf_key::vlan), opt(d.vlan)},
           {"pool", d.pool},
           {"holders", holders}};
 }
