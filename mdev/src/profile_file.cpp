@@ -563,19 +563,28 @@ Result<std::vector<std::string>> profile_files(const std::string& path,
 
 }  // namespace
 
-Result<Profile> load_profile(const std::string& path) {
+Result<Profile> load_profile(const std::string& path) { return load_profiles({path}); }
+
+Result<Profile> load_profiles(const std::vector<std::string>& paths,
+                              const std::optional<std::string>& stdin_text) {
   Profile profile;
   std::vector<std::string> problems;
-  auto files = profile_files(path, problems);
-  if (!files) return tl::unexpected(files.error());
-  for (const auto& file : *files) {
-    // A FIFO, /dev/zero or a directory given as the profile is refused before it is read.
-    auto text = sriov::read_regular_file(file, file, sriov::kMaxStateFileBytes);
-    if (!text) {
-      problems.push_back(text.error().message);
+  for (const auto& path : paths) {
+    if (path == "-") {
+      parse_into(stdin_text.value_or(""), kStdinName, profile, problems);
       continue;
     }
-    parse_into(*text, file, profile, problems);
+    auto files = profile_files(path, problems);
+    if (!files) return tl::unexpected(files.error());
+    for (const auto& file : *files) {
+      // A FIFO, /dev/zero or a directory given as the profile is refused before it is read.
+      auto text = sriov::read_regular_file(file, file, sriov::kMaxStateFileBytes);
+      if (!text) {
+        problems.push_back(text.error().message);
+        continue;
+      }
+      parse_into(*text, file, profile, problems);
+    }
   }
   check_uuids_unique(profile, problems);
   check_pools_consistent(profile, problems);

@@ -189,6 +189,27 @@ TEST_CASE("show --profile round-trips on every fixture host: the export plans as
   }
 }
 
+TEST_CASE("repeated -f: profiles merge in the order given, one PF in two files is an error",
+          "[cli]") {
+  test::ScratchHost host("x710");
+  std::string root = host.path().string();
+  auto write = [&](const std::string& name, const std::string& body) {
+    auto file = host.path() / name;
+    std::ofstream(file) << "version: 1\nnics:\n" << body;
+    return file.string();
+  };
+  auto a = write("a.yaml", "  - pf: ens1f0\n    num-vfs: 64\n");
+  auto b = write("b.yaml", "  - pf: ens1f1\n    num-vfs: 2\n");
+  auto both = run_cli({"--sysfs-root", root, "plan", "-f", a, "--file", b});
+  CHECK(both.status == 0);
+  CHECK_THAT(both.out, Catch::StartsWith("plan: apply " + a + ", " + b + "\n"));
+  CHECK_THAT(both.out, Catch::Contains("set VF count of 0000:3b:00.1 (ens1f1): 0 -> 2"));
+  auto twice = run_cli({"--sysfs-root", root, "plan", "-f", a, "-f", a});
+  CHECK(twice.status == 2);
+  CHECK_THAT(twice.err, Catch::Contains(a + ":3:"));
+  CHECK(run_cli({"--sysfs-root", root, "status", "-f", a, "-f", b}).status == 7);
+}
+
 TEST_CASE("help names every verb and --version answers", "[cli]") {
   auto help = run_cli({"--help"});
   CHECK(help.status == 0);

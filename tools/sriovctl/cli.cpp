@@ -2,9 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <iostream>
 #include <ostream>
 
+#include "mdev/profile_file.hpp"
 #include "sriov/inventory.hpp"
+#include "sriov/sysfs.hpp"
 #include "tools/writing.hpp"
 
 namespace sriovctl {
@@ -15,14 +19,34 @@ int recover_interrupted(Context& ctx, bool report_when_clean) {
   return tools::recover_interrupted(ctx.out, ctx.sysfs, ctx.kernel_options(), report_when_clean);
 }
 
-void add_profile_option(CLI::App* cmd, std::string& profile, bool required) {
-  auto* opt = cmd->add_option("-f,--file", profile,
-                              required ? "Profile: a YAML file, or a directory of *.yaml/*.yml "
-                                         "files (sriov-profile(5))"
-                                       : "Profile: a YAML file, or a directory of *.yaml/*.yml "
-                                         "files (default /etc/sriov/profiles.d)");
+void add_profile_option(CLI::App* cmd, ProfilePaths& paths, bool required) {
+  auto* opt = cmd->add_option("-f,--file", paths,
+                              std::string("Profile: a YAML file, a directory of *.yaml/*.yml "
+                                          "files, or - for standard input (sriov-profile(5)); "
+                                          "repeat to merge several") +
+                                  (required ? "" : " (default /etc/sriov/profiles.d)"));
   opt->type_name("PROFILE");
   if (required) opt->required();
+}
+
+sriov::Result<mdev::Profile> load_profile_args(const ProfilePaths& paths) {
+  std::optional<std::string> stdin_text;
+  if (std::count(paths.begin(), paths.end(), "-") > 1)
+    return sriov::fail(sriov::Errc::invalid_input, "-f - is given twice: standard input is "
+                                                   "read once");
+  if (std::count(paths.begin(), paths.end(), "-") == 1) {
+    std::string text;
+    char buf[65536];
+    while (std::cin.read(buf, sizeof buf) || std::cin.gcount() > 0) {
+      text.append(buf, static_cast<size_t>(std::cin.gcount()));
+      if (text.size() > sriov::kMaxStateFileBytes)
+        return sriov::fail(sriov::Errc::invalid_input,
+                           fmt::format("{}: more than {} MiB; a profile is small",
+                                       mdev::kStdinName, sriov::kMaxStateFileBytes >> 20));
+    }
+    stdin_text = std::move(text);
+  }
+  return mdev::load_profiles(paths, stdin_text);
 }
 
 Loaded load_inventory(Context& ctx, bool with_names) {

@@ -108,7 +108,11 @@ std::optional<nlohmann::json> last_apply(const Context& ctx);
 // -f/--file PROFILE of plan, apply, status and watch: required, or defaulting to
 // kProfilesDir (status, watch: the boot profiles, as the units use them).
 inline constexpr const char* kProfilesDir = "/etc/sriov/profiles.d";
-void add_profile_option(CLI::App* cmd, std::string& profile, bool required);
+// Repeatable: the profiles are merged in the order given; "-" reads standard input.
+using ProfilePaths = std::vector<std::string>;
+void add_profile_option(CLI::App* cmd, ProfilePaths& paths, bool required);
+// Loads them (mdev::load_profiles), reading standard input for "-".
+sriov::Result<mdev::Profile> load_profile_args(const ProfilePaths& paths);
 
 // Exit status of status and watch --once when the host differs from its profiles (not 1, which
 // means failure), documented in sriovctl(8).

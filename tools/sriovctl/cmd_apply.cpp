@@ -19,7 +19,7 @@ namespace sriovctl {
 namespace {
 
 struct ApplyArgs {
-  std::string profile;
+  ProfilePaths profile;
   bool dry_run = false;
   bool allow_disruption = false;
   bool detailed_exitcode = false;
@@ -75,7 +75,7 @@ int pending_status(Context& ctx, const mdev::Profile& profile, size_t steps,
 }
 
 int run_apply(Context& ctx, const ApplyArgs& args, bool plan_only) {
-  auto profile = mdev::load_profile(args.profile);
+  auto profile = load_profile_args(args.profile);
   if (!profile) return ctx.out.error(profile.error());
   bool dry_run = plan_only || args.dry_run;
   // Devices first, without the lock (a vgpuctl waiting for the same GPUs must not wait for

@@ -13,7 +13,7 @@ namespace sriovctl {
 namespace {
 
 struct StatusArgs {
-  std::string profile = kProfilesDir;
+  ProfilePaths profile = {kProfilesDir};
   std::optional<std::string> metrics;
 };
 
@@ -69,7 +69,7 @@ int report_status(Context& ctx, const StatusReport& report, const std::optional<
 namespace {
 
 int run_status(Context& ctx, const StatusArgs& args) {
-  auto profile = mdev::load_profile(args.profile);
+  auto profile = load_profile_args(args.profile);
   if (!profile) return ctx.out.error(profile.error());
   auto report = read_status(ctx, *profile);
   if (!report) return ctx.out.error(report.error());

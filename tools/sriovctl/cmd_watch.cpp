@@ -21,7 +21,7 @@ volatile std::sig_atomic_t g_stop = 0;
 extern "C" void on_stop(int) { g_stop = 1; }
 
 struct WatchArgs {
-  std::string profile = kProfilesDir;
+  ProfilePaths profile = {kProfilesDir};
   bool once = false;
   double interval = 10, debounce = 0.1;
   unsigned max_repairs = 10;
@@ -158,7 +158,7 @@ void log_round(const Context& ctx, const Round& r, const std::string& trigger) {
 }
 
 int run_watch(Context& ctx, const WatchArgs& args) {
-  auto profile = mdev::load_profile(args.profile);
+  auto profile = load_profile_args(args.profile);
   if (!profile) return ctx.out.error(profile.error());
   if (args.once) {
     auto r = run_round(ctx, *profile, args, std::nullopt);

@@ -75,6 +75,11 @@ inline constexpr unsigned kMaxGpuCount = 4096;
 // A file, or a directory of *.yaml / *.yml files read in name order and merged. Errors:
 // Errc::invalid_input with one "file:line:col: message" line per problem.
 sriov::Result<Profile> load_profile(const std::string& path);
+// Several of them, merged in the order given as if they were one directory; a path "-" is
+// stdin_text, named <stdin> in messages (sriovctl -f - reads standard input).
+sriov::Result<Profile> load_profiles(const std::vector<std::string>& paths,
+                                     const std::optional<std::string>& stdin_text = std::nullopt);
+inline constexpr const char* kStdinName = "<stdin>";
 // Parses YAML text as if read from `file` (for tests and inline profiles).
 sriov::Result<Profile> parse_profile(const std::string& text, const std::string& file);
 
