@@ -131,9 +131,8 @@ void emit_map(const Json& map, int indent, std::string& out, bool first_inline) 
     if (!(first && first_inline)) out += std::string(indent, ' ');
     first = false;
     out += key + ":";
-    if (plain(v) || v.empty()) {
-      out += " " + (v.empty() && !plain(v) ? std::string(v.is_array() ? "[]" : "{}") : v.dump()) +
-             "\n";
+    if (plain(v) || v.empty()) {  // an empty list or map dumps as [] or {}
+      out += " " + v.dump() + "\n";
     } else {
       out += "\n";
       emit(v, indent + 2, out);

@@ -152,17 +152,16 @@ void root_hint(std::ostream& err, std::string_view program, const sriov::Error& 
 
 }  // namespace
 
-int Output::error(const sriov::Error& e) const {
-  print_error(err, program, e.message);
-  root_hint(err, program, e);
-  if (json) print_json({{"error", to_json(e)}});
-  return sriov::exit_status(e.code);
-}
-
 int Output::error_line(const sriov::Error& e) const {
   print_error(err, program, e.message);
   root_hint(err, program, e);
   return sriov::exit_status(e.code);
+}
+
+int Output::error(const sriov::Error& e) const {
+  int status = error_line(e);
+  if (json) print_json({{"error", to_json(e)}});
+  return status;
 }
 
 void Output::warn(const std::string& message) const {

@@ -31,10 +31,11 @@ void add_profile_option(CLI::App* cmd, ProfilePaths& paths, bool required) {
 
 sriov::Result<mdev::Profile> load_profile_args(const ProfilePaths& paths) {
   std::optional<std::string> stdin_text;
-  if (std::count(paths.begin(), paths.end(), "-") > 1)
+  auto from_stdin = std::count(paths.begin(), paths.end(), "-");
+  if (from_stdin > 1)
     return sriov::fail(sriov::Errc::invalid_input, "-f - is given twice: standard input is "
                                                    "read once");
-  if (std::count(paths.begin(), paths.end(), "-") == 1) {
+  if (from_stdin == 1) {
     std::string text;
     char buf[65536];
     while (std::cin.read(buf, sizeof buf) || std::cin.gcount() > 0) {
