@@ -24,8 +24,7 @@ if [ "$RIG_PHASE" = setup ]; then   # in the initramfs, before systemd: install 
   done
   [ -n "$PF" ] || { echo "no nvme PF"; exit 1; }
   echo "5 1" > /sys/bus/netdevsim/new_device || exit 1
-  mkdir -p "$R/usr/local/sbin" "$R/etc/sriov/profiles.d" "$R/etc/mdevctl.d/mdpy"
-  cp "$R/host/bin/sriovctl" "$R/host/bin/vgpuctl" "$R/usr/local/sbin/" || exit 1
+  mkdir -p "$R/etc/sriov/profiles.d" "$R/etc/mdevctl.d/mdpy"
   for u in sriov-apply.service sriov-watch.service vgpuctl-autostart.service; do
     cp "$R/host/units/$u" "$R/etc/systemd/system/$u" || exit 1
     ln -sf "../$u" "$R/etc/systemd/system/multi-user.target.wants/$u"
