@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ostream>
 
 #include "mdev/step_kinds.hpp"
 #include "sriov/journal.hpp"
+#include "tools/audit.hpp"
 #include "sriov/step_codec.hpp"
 
 namespace tools {
@@ -35,6 +37,15 @@ int recover_interrupted(const Output& o, const sriov::Sysfs& sysfs,
                                  "completed)",
                                  run.pid, run.command, run.started, run.done,
                                  run.plan.steps.size());
+  // Audited when it undid something (or failed to): a run that had completed leaves the host
+  // as it was recorded already.
+  bool acted = report.error || std::any_of(report.status.begin(), report.status.end(), [](auto s) {
+    return s == sriov::StepStatus::undone || s == sriov::StepStatus::undo_failed;
+  });
+  if (acted && audit_enabled(sysfs))
+    send_audit(audit_record(report_when_clean ? o.program + " recover"
+                                              : o.program + " (rollback before its command)",
+                            run.plan, report, true));
   if (report_when_clean && o.json) {
     o.print_json(plan_json("recover", run.plan, false, &report));
   } else {
@@ -117,6 +128,7 @@ sriov::Result<sriov::ExecutionReport> execute_journaled(const Output& o, const s
   });
   // Kept only when undoing failed too, so that 'sriovctl recover' can try again.
   if (!report.error || report.error->code != sriov::Errc::rollback_incomplete) journal->finish();
+  if (audit_enabled(sysfs)) send_audit(audit_record(command_line, plan, report));
   return report;
 }
 

@@ -86,6 +86,32 @@ assert_exists "/etc/mdevctl.d/mbochs/$U1" "definition of $U1 written under Prote
 assert_eq active "$(systemctl is-active vgpuctl-autostart.service)" "vgpuctl-autostart.service active"
 assert_exists "$DEVS/$U3" "vgpuctl-autostart started the mdpy definition $U3"
 
+log "--- audit records in the journal (sriovctl(8), AUDIT RECORD), read with journalctl"
+AUDIT=75730a2b67bd4d2aa8c6de2369c42cd0
+# audit_has UNIT FIELD=VALUE... : a record of UNIT's run has each FIELD with VALUE in it (a
+# repeated field: in one of its values)
+audit_has() {
+  journalctl -b MESSAGE_ID=$AUDIT _SYSTEMD_UNIT="$1" -o json --no-pager > /tmp/audit.json
+  python3 - "$@" <<'EOF'
+import json, sys
+unit, wanted = sys.argv[1], [a.split("=", 1) for a in sys.argv[2:]]
+records = [json.loads(line) for line in open("/tmp/audit.json") if line.strip()]
+def has(r, k, v):
+    got = r.get(k)
+    return any(v in str(x) for x in (got if isinstance(got, list) else [got]))
+sys.exit(0 if any(all(has(r, k, v) for k, v in wanted) for r in records) else 1)
+EOF
+}
+audit_has sriov-apply.service SYSLOG_IDENTIFIER=sriovctl SRIOV_OUTCOME=changed PRIORITY=5 \
+  "SRIOV_DEVICE=$PF" "SRIOV_STEP=done: set VF count of $PF" "SRIOV_COMMAND=sriovctl -v apply -f /etc/sriov/profiles.d" &&
+  _pass "sriov-apply's record: outcome changed, the nvme PF, its numvfs step, the command" ||
+  { fail "no such record of sriov-apply"; cat /tmp/audit.json | head -c 3000; }
+audit_has vgpuctl-autostart.service SYSLOG_IDENTIFIER=vgpuctl SRIOV_OUTCOME=changed &&
+  _pass "vgpuctl-autostart's record" || { fail "no record of vgpuctl-autostart"; head -c 2000 /tmp/audit.json; }
+n=$(journalctl -b MESSAGE_ID=$AUDIT SRIOV_DEVICE="$PF" -o cat --no-pager | wc -l)
+[ "$n" -ge 1 ] && _pass "journalctl MESSAGE_ID=... SRIOV_DEVICE=$PF finds $n record(s)" ||
+  fail "a query by SRIOV_DEVICE finds nothing"
+
 log "--- ordering: sriov-apply done before network-pre.target and multi-user.target"
 A=$(mono sriov-apply.service ActiveEnterTimestampMonotonic)
 N=$(mono network-pre.target ActiveEnterTimestampMonotonic)
@@ -108,6 +134,8 @@ journalctl -b -u sriov-watch.service --no-pager -o cat > /tmp/watch.log
 sed 's/^/    watch| /' /tmp/watch.log | head
 assert_grep "^repaired .*mdev $U1 instance absent -> mbochs-small on mbochs" /tmp/watch.log "the repair logged in the journal"
 assert_no_grep "Operation not permitted|Bad system call" /tmp/watch.log "no call refused by the watch unit's sandbox"
+audit_has sriov-watch.service SYSLOG_IDENTIFIER=sriovctl SRIOV_OUTCOME=changed SRIOV_DEVICE=mbochs &&
+  _pass "sriov-watch's repair has its audit record" || { fail "no record of the repair"; head -c 2000 /tmp/audit.json; }
 journalctl -b -u vgpuctl-autostart.service --no-pager -o cat > /tmp/autostart.log
 assert_no_grep "Operation not permitted|Bad system call" /tmp/autostart.log "no call refused by the autostart unit's sandbox"
 
