@@ -1,6 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: sriov-toolkit contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: apply an SR-IOV profile with sriovctl (plan in check mode)."""
 
@@ -25,12 +26,25 @@ description:
     back as it was when a step fails.
   - In check mode the module runs C(sriovctl plan) instead, which writes
     nothing, and reports C(changed) when the plan has at least one step.
-  - With C(--diff) the plan (or, when applying, the steps run) is returned
-    as readable text in the C(prepared) field of the diff.
+  - With C(--diff) the diff has the host's values of every field the
+    profile changes in C(before) and the profile's in C(after) (from
+    C(sriovctl status), keyed by device and field, so a check-mode run shows
+    exactly what an apply would change), and the plan (or, when applying,
+    the steps run) as readable text in C(prepared).
   - C(sriovctl) must be installed on the target and the module must run as
     root (C(become=true)).
 author:
-  - sriov-toolkit contributors
+  - sriov-toolkit contributors (@sriov-toolkit)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: C(sriovctl plan), which writes nothing.
+  diff_mode:
+    support: full
+  platform:
+    platforms: posix
 requirements:
   - C(sriovctl) with the C(plan) and C(apply) commands on the target host
   - Python 3.6 or later on the target host (no third-party modules)
@@ -286,6 +300,7 @@ profile_yaml:
 """
 
 import json
+import math
 import os
 import re
 import tempfile
@@ -305,7 +320,7 @@ def _yaml_scalar(value):
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if math.isnan(value) or math.isinf(value):
             raise ValueError("a profile cannot hold %r" % value)
         return repr(value)
     if isinstance(value, str):
@@ -445,6 +460,26 @@ def stderr_messages(stderr, known):
     return [m for m in messages if m not in known]
 
 
+def host_difference(module, program, profile_path):
+    """before/after for --diff: the fields the profile changes, with the host's values and the
+    profile's, keyed by device (sriovctl status --json: 0 in sync, 7 drift). None when status
+    cannot say (it reported an error): the plan in "prepared" still shows the change."""
+    cmd = global_options(module, program) + ["status", "-f", profile_path]
+    rc, stdout, dummy = module.run_command(
+        cmd, check_rc=False, expand_user_and_vars=False, environ_update={"LC_ALL": "C"})
+    doc = parse_output(stdout)
+    if rc not in (0, 7) or doc is None:
+        return None
+    before, after = {}, {}
+    for device in doc.get("devices") or []:
+        for difference in device.get("differences") or []:
+            subject = difference.get("subject") or device.get("name") or "?"
+            field = difference.get("field") or "?"
+            before.setdefault(subject, {})[field] = difference.get("have")
+            after.setdefault(subject, {})[field] = difference.get("wanted")
+    return {"before": before, "after": after}
+
+
 def find_sriovctl(module):
     name = module.params["sriovctl"]
     if "/" in name:
@@ -454,7 +489,7 @@ def find_sriovctl(module):
     return module.get_bin_path(name, required=True, opt_dirs=["/usr/sbin", "/usr/local/sbin"])
 
 
-def build_command(module, program, profile_path):
+def global_options(module, program):
     p = module.params
     cmd = [program, "--json"]
     if p["sysfs_root"]:
@@ -463,6 +498,12 @@ def build_command(module, program, profile_path):
         cmd += ["--lock-timeout", "%g" % p["lock_timeout"]]
     if p["timeout"] is not None:
         cmd += ["--timeout", "%g" % p["timeout"]]
+    return cmd
+
+
+def build_command(module, program, profile_path):
+    p = module.params
+    cmd = global_options(module, program)
     if module.check_mode:
         cmd += ["plan", "-f", profile_path]
     else:
@@ -497,7 +538,10 @@ def run(module):
     else:
         profile_path = p["path"]
     cmd = build_command(module, program, profile_path)
+    difference = None
     try:
+        if module._diff:
+            difference = host_difference(module, program, profile_path)
         rc, stdout, stderr = module.run_command(
             cmd, check_rc=False, expand_user_and_vars=False, environ_update={"LC_ALL": "C"})
     finally:
@@ -554,7 +598,7 @@ def run(module):
     else:
         result["changed"] = bool(doc.get("changed"))
     if module._diff:
-        result["diff"] = {"prepared": render_plan(doc)}
+        result["diff"] = dict(difference or {}, prepared=render_plan(doc))
     module.exit_json(**result)
 
 
