@@ -56,6 +56,24 @@ void add_common_options(CLI::App& app, CommonOptions& options, const std::string
       ->check(seconds(0.0, 86400.0));
 }
 
+void list_global_options_in_verbs(CLI::App& app) {
+  // A verb's --help lists its own options only; these (accepted before or after the verb,
+  // fallthrough) are what a user reaching for --json or --sysfs-root there looks for.
+  std::string globals = "Global options (before or after the verb):";
+  for (const CLI::Option* opt : app.get_options()) {
+    if (opt->get_name() == "--help" || opt->get_name() == "--version") continue;
+    std::string type = opt->get_type_name();
+    std::string names = opt->get_name(false, true);
+    std::replace(names.begin(), names.end(), ',', '/');
+    globals += " " + names + (opt->get_type_size() != 0 && !type.empty()
+                                                      ? " " + type.substr(0, type.find(':'))
+                                                      : "") + ",";
+  }
+  globals.back() = ';';
+  globals += " see " + app.get_name() + " --help.\n";
+  for (CLI::App* verb : app.get_subcommands({})) verb->footer(globals + app.get_footer());
+}
+
 std::optional<int> parse_command_line(CLI::App& app, int argc, const char* const* argv,
                                       std::ostream& out, std::ostream& err,
                                       const std::string& program) {

@@ -86,6 +86,7 @@ int run_command(int argc, const char* const* argv, std::ostream& out, std::ostre
   add_publish(app, selected);
   add_status(app, selected);
   add_watch(app, selected);
+  tools::list_global_options_in_verbs(app);
 
   if (auto status = tools::parse_command_line(app, argc, argv, out, err, "sriovctl")) return *status;
   tools::Output o{out, err, "sriovctl", g.json, g.verbose};

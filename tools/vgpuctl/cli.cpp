@@ -96,6 +96,7 @@ int run_command(int argc, const char* const* argv, std::ostream& out, std::ostre
   add_define(app, selected);
   add_start(app, selected);
 
+  tools::list_global_options_in_verbs(app);
   if (auto status = tools::parse_command_line(app, argc, argv, out, err, "vgpuctl")) return *status;
   tools::Output o{out, err, "vgpuctl", g.json, g.verbose};
   auto sysfs = tools::open_sysfs(g);

@@ -79,6 +79,9 @@ struct CommonOptions {
 // required.
 void add_common_options(CLI::App& app, CommonOptions& options, const std::string& version,
                         const std::string& man_page);
+// After the verbs are added: each verb's --help ends with the global options, then the
+// tool's footer (exit statuses, man page).
+void list_global_options_in_verbs(CLI::App& app);
 
 // Declares a subcommand's options and positionals only when that subcommand is on the command
 // line (CLI11 runs `declare` just before parsing the subcommand's arguments, so its --help and
