@@ -60,8 +60,11 @@ std::unique_ptr<sriov::StepRunner> Context::make_runner(sriov::KernelRunner*& ke
 
 sriov::Result<sriov::ExecutionReport> Context::execute(sriov::Plan& plan) {
   sriov::KernelRunner* kernel = nullptr;
-  auto runner = make_runner(kernel);
+  static const Progress off(false);
+  auto runner = with_progress(make_runner(kernel), out.progress ? *out.progress : off,
+                              plan.steps.size());
   auto executed = execute_journaled(out, sysfs, command_line, plan, *runner);
+  out.clear_progress();
   if (executed && kernel) executed->warnings = kernel->warnings();
   return executed;
 }

@@ -45,6 +45,9 @@ void add_common_options(CLI::App& app, CommonOptions& options, const std::string
       ->check(non_empty("give / for the live host"));
   app.add_flag("--json", options.json, "Print JSON (shapes in " + man_page + ")");
   app.add_flag("-v,--verbose", options.verbose, "Print the plan before executing it");
+  app.add_flag("-q,--quiet", options.quiet,
+               "Show no progress line on a terminal (steps, lock and device waits); results "
+               "and errors still print");
   app.add_option("--timeout", options.timeout_seconds,
                  "Watchdog for kernel writes and reads that can block, in seconds (default 60)")
       ->type_name("SECONDS")
@@ -171,6 +174,7 @@ void root_hint(std::ostream& err, std::string_view program, const sriov::Error& 
 }  // namespace
 
 int Output::error_line(const sriov::Error& e) const {
+  clear_progress();
   print_error(err, program, e.message);
   root_hint(err, program, e);
   return sriov::exit_status(e.code);
@@ -183,10 +187,12 @@ int Output::error(const sriov::Error& e) const {
 }
 
 void Output::warn(const std::string& message) const {
+  clear_progress();
   err << program << ": warning: " << message << "\n";
 }
 
 void Output::print_json(const nlohmann::json& value) const {
+  clear_progress();
   out << sriov::dump_utf8(value, 2) << "\n";
 }
 

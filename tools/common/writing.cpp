@@ -87,9 +87,23 @@ std::string command_line(const char* program, int argc, const char* const* argv)
 
 int take_host_lock(const Output& out, const sriov::Sysfs& sysfs, const CommonOptions& options,
                    const std::string& command_line, std::optional<sriov::HostLock>& lock) {
-  auto acquired = sriov::HostLock::acquire(
-      sysfs, std::chrono::milliseconds(static_cast<long>(options.lock_timeout_seconds * 1000)),
-      command_line);
+  auto acquire = [&](double seconds) {
+    return sriov::HostLock::acquire(
+        sysfs, std::chrono::milliseconds(static_cast<long>(seconds * 1000)), command_line);
+  };
+  // On a terminal, a wait for another writer says whom it waits for: the error of a try that
+  // does not wait names the holder.
+  if (out.progress && out.progress->enabled()) {
+    if (auto now = acquire(0)) {
+      lock.emplace(std::move(*now));
+      return 0;
+    } else {
+      out.show_progress(fmt::format("waiting up to {:g} s for the host lock: {}",
+                                    options.lock_timeout_seconds, now.error().message));
+    }
+  }
+  auto acquired = acquire(options.lock_timeout_seconds);
+  out.clear_progress();
   if (!acquired) return out.error(acquired.error());
   lock.emplace(std::move(*acquired));
   return 0;

@@ -90,6 +90,8 @@ int run_command(int argc, const char* const* argv, std::ostream& out, std::ostre
 
   if (auto status = tools::parse_command_line(app, argc, argv, out, err, "sriovctl")) return *status;
   tools::Output o{out, err, "sriovctl", g.json, g.verbose};
+  auto progress = tools::Progress::for_terminal(g.quiet);
+  o.progress = &progress;
   auto sysfs = tools::open_sysfs(g);
   if (!sysfs) return o.error(sysfs.error());
   Context ctx(o, *sysfs, g, tools::command_line("sriovctl", argc, argv), std::move(injected));

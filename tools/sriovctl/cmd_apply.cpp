@@ -46,8 +46,11 @@ void wait_for_devices(Context& ctx, const mdev::Profile& profile, double seconds
     auto host = mdev::scan_vgpu_host(ctx.sysfs);
     return host && mdev::profile_gpus_present(*host, profile);
   };
-  if (!sriov::wait_until(ctx.sysfs, all_present,
-                              std::chrono::milliseconds(static_cast<long>(seconds * 1000))))
+  ctx.out.show_progress(fmt::format("waiting up to {:g} s for the profile's devices", seconds));
+  bool present = sriov::wait_until(ctx.sysfs, all_present,
+                                   std::chrono::milliseconds(static_cast<long>(seconds * 1000)));
+  ctx.out.clear_progress();
+  if (!present)
     ctx.out.warn(
         fmt::format("not every {} of the profile appeared within {:g} s; planning with "
                     "what is there",

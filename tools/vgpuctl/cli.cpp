@@ -41,7 +41,10 @@ sriov::Result<mdev::VgpuHost> host_with_target(Context& ctx, const std::string& 
     return true;
   };
   auto timeout = std::chrono::milliseconds(static_cast<long>(wait_seconds * 1000));
-  if (!sriov::wait_until(ctx.sysfs, present, timeout)) {
+  ctx.out.show_progress(fmt::format("waiting up to {:g} s for {}", wait_seconds, parent));
+  bool appeared = sriov::wait_until(ctx.sysfs, present, timeout);
+  ctx.out.clear_progress();
+  if (!appeared) {
     auto e = target.error();
     e.message += fmt::format(" after waiting {} s", wait_seconds);
     return tl::unexpected(e);
@@ -99,6 +102,8 @@ int run_command(int argc, const char* const* argv, std::ostream& out, std::ostre
   tools::list_global_options_in_verbs(app);
   if (auto status = tools::parse_command_line(app, argc, argv, out, err, "vgpuctl")) return *status;
   tools::Output o{out, err, "vgpuctl", g.json, g.verbose};
+  auto progress = tools::Progress::for_terminal(g.quiet);
+  o.progress = &progress;
   auto sysfs = tools::open_sysfs(g);
   if (!sysfs) return o.error(sysfs.error());
   Context ctx(o, *sysfs, g, tools::command_line("vgpuctl", argc, argv),

@@ -48,8 +48,10 @@ int run_start(Context& ctx, const StartArgs& args) {
       plan = mdev::plan_start(*host, defs, *uuids, args.all_auto);
       return !missing();
     };
+    o.show_progress(fmt::format("waiting up to {:g} s for the definitions' parents", args.wait));
     sriov::wait_until(ctx.sysfs, ready,
                       std::chrono::milliseconds(static_cast<long>(args.wait * 1000)));
+    o.clear_progress();
   }
   if (lock_after_wait) {
     if (int status = ctx.begin_write(); status != 0) return status;

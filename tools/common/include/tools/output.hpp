@@ -16,6 +16,7 @@
 #include "sriov/error.hpp"
 #include "sriov/executor.hpp"
 #include "sriov/plan.hpp"
+#include "tools/progress.hpp"
 
 namespace tools {
 
@@ -28,6 +29,16 @@ struct Output {
   std::string program;  // "sriovctl"
   bool json = false;
   bool verbose = false;
+  const Progress* progress = nullptr;  // the terminal's progress line, if any
+
+  // The progress line (nothing when stderr is not a terminal, or --quiet); every message
+  // below clears it first.
+  void show_progress(std::string_view line) const {
+    if (progress) progress->show(line);
+  }
+  void clear_progress() const {
+    if (progress) progress->clear();
+  }
 
   // Prints "<program>: error: ..." once on stderr (and the JSON error object on stdout with
   // --json); returns the exit status for the error's code.
@@ -74,9 +85,10 @@ struct CommonOptions {
   bool verbose = false;
   double timeout_seconds = 60;  // watchdog of kernel writes and reads that can block
   double lock_timeout_seconds = 30;  // wait for the host lock /run/sriov/lock
+  bool quiet = false;                // no progress line on a terminal
 };
-// --version, --sysfs-root, --json, -v/--verbose, --timeout and --lock-timeout; one subcommand
-// required.
+// --version, --sysfs-root, --json, -v/--verbose, -q/--quiet, --timeout and --lock-timeout;
+// one subcommand required.
 void add_common_options(CLI::App& app, CommonOptions& options, const std::string& version,
                         const std::string& man_page);
 // After the verbs are added: each verb's --help ends with the global options, then the
