@@ -61,6 +61,39 @@ TEST_CASE("list and show match the golden output on every fixture host", "[cli][
   }
 }
 
+TEST_CASE("list --tree draws every fixture host within 80 columns, and says the same in JSON",
+          "[cli][golden]") {
+  for (const char* host : {"x710", "e810", "cx6dx", "ixgbe-82599", "netdevsim", "gpu-t4",
+                           "gpu-l40s", "igpu-gvtg", "sample", "vfio-variants"}) {
+    std::string root = test::fixture(host).string();
+    auto text = run_cli({"--sysfs-root", root, "list", "--tree"});
+    CHECK(text.status == 0);
+    CHECK(text.err.empty());
+    check_golden(std::string(host) + "/tree.txt", text.out);
+    std::istringstream lines(text.out);
+    for (std::string line; std::getline(lines, line);) {
+      // Columns, not bytes: the box-drawing characters are three bytes each in UTF-8.
+      size_t columns = 0;
+      for (unsigned char c : line) columns += (c & 0xC0) != 0x80;
+      INFO(host << ": " << line);
+      CHECK(columns <= 80);
+    }
+    auto json = run_cli({"--sysfs-root", root, "list", "--tree", "--json"});
+    CHECK(json.status == 0);
+    check_golden(std::string(host) + "/tree.json", json.out);
+    // The JSON has every PF of list, under its NUMA node.
+    auto tree = nlohmann::json::parse(json.out);
+    auto list = nlohmann::json::parse(run_cli({"--sysfs-root", root, "list", "--json"}).out);
+    size_t pfs = 0;
+    for (const auto& node : tree["numa_nodes"])
+      for (const auto& pf : node["pfs"]) {
+        ++pfs;
+        CHECK(pf["pf"]["numa_node"] == node["numa_node"]);
+      }
+    CHECK(pfs == list["pfs"].size());
+  }
+}
+
 TEST_CASE("dry run writes nothing and prints every write", "[cli]") {
   test::ScratchHost host("sample");
   std::string root = host.path().string();

@@ -58,6 +58,17 @@ Loaded load_inventory(Context& ctx, bool with_names = false);
 Loaded load_for_write(Context& ctx, bool dry_run,
                       const std::function<sriov::Status(const sriov::Inventory&)>& check);
 
+// VF settings of a PF's VFs, read over rtnetlink (only the live host has it); nullopt with
+// the reason in `why` where they cannot be read (none for a PF without netdev or VFs).
+std::optional<sriov::VfDump> read_vf_settings(Context& ctx, const sriov::PhysicalFunction& pf,
+                                              std::string& why);
+// The JSON of one VF as show and list --tree print it: the VF, its settings (null when not
+// read) and the processes holding it through VFIO.
+nlohmann::json vf_json(const sriov::VirtualFunction& vf, const sriov::VfSettings* settings,
+                       const std::vector<sriov::Holder>& holders);
+// list --tree: NUMA node -> PF -> VFs, and GPU -> vGPU instances, with holders.
+int run_tree(Context& ctx);
+
 // Publishing (sriovctl publish, and apply after it ran): the file writes that make DIR hold
 // FORMAT's render of the host as it is now.
 struct PublicationRequest {

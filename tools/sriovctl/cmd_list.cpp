@@ -1,6 +1,7 @@
-// sriovctl list: every SR-IOV PF of the host.
+// sriovctl list: every SR-IOV PF of the host (--tree: cmd_tree.cpp).
 #include <fmt/format.h>
 
+#include <memory>
 #include <ostream>
 
 #include "cli.hpp"
@@ -49,7 +50,13 @@ int run_list(Context& ctx) {
 
 void add_list(CLI::App& app, Runner& selected) {
   auto* cmd = app.add_subcommand("list", "List every SR-IOV physical function of the host");
-  cmd->callback([&selected] { selected = run_list; });
+  auto tree = std::make_shared<bool>(false);
+  tools::declare_when_used(cmd, [=] {
+    cmd->add_flag("--tree", *tree,
+                  "Draw the host: NUMA node, PF, its VFs (driver, IOMMU group, MAC/VLAN) and "
+                  "GPUs with their vGPU instances, each with the process holding it");
+  });
+  cmd->callback([&selected, tree] { selected = *tree ? run_tree : run_list; });
 }
 
 }  // namespace sriovctl

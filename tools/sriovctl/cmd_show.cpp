@@ -66,28 +66,6 @@ nlohmann::json settings_json(const sriov::VfSettings& s) {
 
 std::string flag_text(const std::optional<bool>& v) { return v ? (*v ? "on" : "off") : "n/a"; }
 
-// VF settings come from rtnetlink, which only the live host has; nullopt with a reason
-// otherwise.
-std::optional<sriov::VfDump> read_settings(Context& ctx, const sriov::PhysicalFunction& pf,
-                                           std::string& why) {
-  if (pf.netdevs.empty() || pf.num_vfs == 0) return std::nullopt;
-  auto link = ctx.link_where_available();
-  if (link && !*link) {
-    why = "VF settings: not available under --sysfs-root (they are read over rtnetlink)";
-    return std::nullopt;
-  }
-  if (!link) {
-    why = "VF settings: " + link.error().message;
-    return std::nullopt;
-  }
-  auto dump = (*link)->read(pf.netdevs.front());
-  if (!dump) {
-    why = "VF settings: " + dump.error().message;
-    return std::nullopt;
-  }
-  return *dump;
-}
-
 int run_show(Context& ctx, const std::string& spec) {
   auto loaded = load_inventory(ctx, true);
   if (!loaded.inventory) return loaded.status;
@@ -97,7 +75,7 @@ int run_show(Context& ctx, const std::string& spec) {
   if (!vfs) return ctx.out.error(vfs.error());
   const auto& o = ctx.out;
   std::string why;
-  auto settings = read_settings(ctx, *pf, why);
+  auto settings = read_vf_settings(ctx, *pf, why);
   auto settings_of = [&](unsigned index) -> const sriov::VfSettings* {
     return settings && index < settings->vfs.size() ? &settings->vfs[index].settings : nullptr;
   };
@@ -107,16 +85,7 @@ int run_show(Context& ctx, const std::string& spec) {
   auto holders = sriov::VfioHolders::scan_if_any(ctx.sysfs, files);
   if (o.json) {
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& vf : *vfs) {
-      auto j = tools::to_json(vf);
-      const auto* s = settings_of(vf.index);
-      j["settings"] = s ? settings_json(*s) : nlohmann::json(nullptr);
-      nlohmann::json held = nlohmann::json::array();
-      for (const auto& h : holders.of(vf.vfio))
-        held.push_back({{"pid", h.pid}, {"comm", h.comm}, {"path", h.path}});
-      j["holders"] = held;
-      list.push_back(j);
-    }
+    for (const auto& vf : *vfs) list.push_back(vf_json(vf, settings_of(vf.index), holders.of(vf.vfio)));
     nlohmann::json j = {{"pf", tools::to_json(*pf)}, {"vfs", list}};
     // Why "settings" is null (e.g. under --sysfs-root); null when they were read.
     j["settings_unavailable"] = why.empty() ? nlohmann::json(nullptr) : nlohmann::json(why);
@@ -179,7 +148,7 @@ int run_export(Context& ctx, const std::vector<std::string>& specs) {
     auto vfs = sriov::read_vfs(ctx.sysfs, pf);
     if (!vfs) return ctx.out.error(vfs.error());
     std::string why;
-    auto settings = read_settings(ctx, pf, why);
+    auto settings = read_vf_settings(ctx, pf, why);
     if (!why.empty() && ctx.sysfs.live())
       ctx.out.warn(fmt::format("{}: {}; the profile leaves them as they are", pf.label(), why));
     exported.push_back({pf, std::move(*vfs), std::move(settings)});
@@ -199,6 +168,36 @@ int run_export(Context& ctx, const std::vector<std::string>& specs) {
 }
 
 }  // namespace
+
+std::optional<sriov::VfDump> read_vf_settings(Context& ctx, const sriov::PhysicalFunction& pf,
+                                              std::string& why) {
+  if (pf.netdevs.empty() || pf.num_vfs == 0) return std::nullopt;
+  auto link = ctx.link_where_available();
+  if (link && !*link) {
+    why = "VF settings: not available under --sysfs-root (they are read over rtnetlink)";
+    return std::nullopt;
+  }
+  if (!link) {
+    why = "VF settings: " + link.error().message;
+    return std::nullopt;
+  }
+  auto dump = (*link)->read(pf.netdevs.front());
+  if (!dump) {
+    why = "VF settings: " + dump.error().message;
+    return std::nullopt;
+  }
+  return *dump;
+}
+
+nlohmann::json vf_json(const sriov::VirtualFunction& vf, const sriov::VfSettings* settings,
+                       const std::vector<sriov::Holder>& holders) {
+  auto j = tools::to_json(vf);
+  j["settings"] = settings ? settings_json(*settings) : nlohmann::json(nullptr);
+  nlohmann::json held = nlohmann::json::array();
+  for (const auto& h : holders) held.push_back({{"pid", h.pid}, {"comm", h.comm}, {"path", h.path}});
+  j["holders"] = held;
+  return j;
+}
 
 void add_show(CLI::App& app, Runner& selected) {
   auto* cmd = app.add_subcommand(
