@@ -49,6 +49,12 @@ expect_exit 3 sriovctl unbind "$VF1"
 assert_grep "off vfio-pci: pid $HOLDER \\($COMM\\) holds /dev/vfio/$G" "$ERR" "unbind refused, holder named"
 assert_eq vfio-pci "$(vf_driver "$PF" 1)" "VF1 still on vfio-pci"
 
+log "--- list --tree draws the holder under VF 1, read from the kernel"
+expect_exit 0 sriovctl list --tree
+assert_grep "VF 1 +$VF1 vfio-pci, group $G\$" "$OUT" "the tree has VF 1 on vfio-pci in group $G"
+grep -A1 "VF 1 *$VF1 " "$OUT" > /tmp/tree.vf1
+assert_grep "held by pid $HOLDER \\($COMM\\)\$" /tmp/tree.vf1 "the holder is drawn under VF 1"
+
 log "--- release the holder"
 kill "$HOLDER"; wait "$HOLDER" 2>/dev/null
 assert_eq "" "$(holders "/dev/vfio/$G")" "no holder left"
