@@ -19,6 +19,12 @@ struct PfNode {
   std::vector<sriov::VirtualFunction> vfs;
   std::optional<sriov::VfDump> settings;
   std::vector<std::vector<sriov::Holder>> holders;  // per VF
+
+  // VF v's settings, when they were read.
+  const sriov::VfSettings* settings_of(size_t v) const {
+    unsigned index = vfs[v].index;
+    return settings && index < settings->vfs.size() ? &settings->vfs[index].settings : nullptr;
+  }
 };
 
 // NUMA nodes in order, the unknown node (null) last.
@@ -66,10 +72,8 @@ void print_tree(std::ostream& out, const ByNode& nodes) {
       bool end = ++i == last;
       out << branch(end) << pf_line(p.pf) << "\n";
       for (size_t v = 0; v < p.vfs.size(); ++v) {
-        const auto* s = p.settings && p.vfs[v].index < p.settings->vfs.size()
-                            ? &p.settings->vfs[p.vfs[v].index].settings : nullptr;
         bool last_vf = v + 1 == p.vfs.size();
-        out << stem(end) << branch(last_vf) << vf_line(p.vfs[v], s) << "\n";
+        out << stem(end) << branch(last_vf) << vf_line(p.vfs[v], p.settings_of(v)) << "\n";
         print_holders(out, std::string(stem(end)) + stem(last_vf), p.holders[v]);
       }
     }
@@ -96,11 +100,8 @@ nlohmann::json tree_json(const ByNode& nodes) {
     nlohmann::json pfs = nlohmann::json::array(), gpus = nlohmann::json::array();
     for (const auto& p : members.first) {
       nlohmann::json vfs = nlohmann::json::array();
-      for (size_t v = 0; v < p.vfs.size(); ++v) {
-        const auto* s = p.settings && p.vfs[v].index < p.settings->vfs.size()
-                            ? &p.settings->vfs[p.vfs[v].index].settings : nullptr;
-        vfs.push_back(vf_json(p.vfs[v], s, p.holders[v]));
-      }
+      for (size_t v = 0; v < p.vfs.size(); ++v)
+        vfs.push_back(vf_json(p.vfs[v], p.settings_of(v), p.holders[v]));
       pfs.push_back({{"pf", tools::to_json(p.pf)}, {"vfs", vfs}});
     }
     for (const auto* g : members.second) {
