@@ -39,6 +39,12 @@ def main():
         pass
     while True:
         data = sock.recv(1 << 20)
+        # The test's "SYNC n" (sent after each command) says every datagram before it has
+        # been written out: the tool's record is queued before the tool exits.
+        if data.startswith(b"SYNC "):
+            with open(out + ".sync", "w") as f:
+                f.write(data[5:].decode())
+            continue
         record = {"fields": journal_fields(data)} if kind == "journal" else {"raw": data.decode("utf-8", "replace")}
         with open(out, "a") as f:
             f.write(json.dumps(record) + "\n")
