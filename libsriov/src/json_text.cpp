@@ -34,4 +34,10 @@ std::string dump_utf8(const nlohmann::json& value, int indent) {
   }
 }
 
+nlohmann::json holders_json(const std::vector<Holder>& holders) {
+  nlohmann::json held = nlohmann::json::array();
+  for (const auto& h : holders) held.push_back({{"pid", h.pid}, {"comm", h.comm}, {"path", h.path}});
+  return held;
+}
+
 }  // namespace sriov

@@ -8,6 +8,7 @@
 #include "mdev/profile_export.hpp"
 #include "sriov/holders.hpp"
 #include "sriov/inventory.hpp"
+#include "sriov/json_text.hpp"
 #include "sriov/link_backend.hpp"
 #include "sriov/text.hpp"
 
@@ -193,9 +194,7 @@ nlohmann::json vf_json(const sriov::VirtualFunction& vf, const sriov::VfSettings
                        const std::vector<sriov::Holder>& holders) {
   auto j = tools::to_json(vf);
   j["settings"] = settings ? settings_json(*settings) : nlohmann::json(nullptr);
-  nlohmann::json held = nlohmann::json::array();
-  for (const auto& h : holders) held.push_back({{"pid", h.pid}, {"comm", h.comm}, {"path", h.path}});
-  j["holders"] = held;
+  j["holders"] = sriov::holders_json(holders);
   return j;
 }
 

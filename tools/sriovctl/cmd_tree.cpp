@@ -10,6 +10,7 @@
 #include "mdev/vgpu.hpp"
 #include "sriov/holders.hpp"
 #include "sriov/inventory.hpp"
+#include "sriov/json_text.hpp"
 
 namespace sriovctl {
 namespace {
@@ -107,10 +108,8 @@ nlohmann::json tree_json(const ByNode& nodes) {
     for (const auto* g : members.second) {
       nlohmann::json instances = nlohmann::json::array();
       for (const auto& inst : g->instances) {
-        nlohmann::json held = nlohmann::json::array();
-        for (const auto& h : inst.holders) held.push_back({{"pid", h.pid}, {"comm", h.comm}, {"path", h.path}});
         instances.push_back({{"id", inst.id}, {"type_id", inst.type_id}, {"type_name", inst.type_name},
-                             {"holders", held}});
+                             {"holders", sriov::holders_json(inst.holders)}});
       }
       gpus.push_back({{"id", g->id}, {"handler", g->handler},
                       {"driver", g->driver ? nlohmann::json(*g->driver) : nlohmann::json(nullptr)},
@@ -129,17 +128,21 @@ int run_tree(Context& ctx) {
   if (!loaded.inventory) return loaded.status;
   auto gpu_host = mdev::scan_vgpu_host(ctx.sysfs);
   if (!gpu_host) return ctx.out.error(gpu_host.error());
-  ByNode nodes(node_order);
+  std::vector<PfNode> pfs;
+  std::vector<std::string> files;  // every VF's VFIO files: /proc is scanned once for all
   for (const auto& pf : loaded.inventory->pfs()) {
     auto vfs = sriov::read_vfs(ctx.sysfs, pf);
     if (!vfs) return ctx.out.error(vfs.error());
     std::string why;  // the tree leaves settings out where they cannot be read
-    PfNode node{pf, std::move(*vfs), read_vf_settings(ctx, pf, why), {}};
-    std::vector<std::string> files;
-    for (const auto& vf : node.vfs) files.insert(files.end(), vf.vfio.files.begin(), vf.vfio.files.end());
-    auto holders = sriov::VfioHolders::scan_if_any(ctx.sysfs, files);
+    pfs.push_back({pf, std::move(*vfs), read_vf_settings(ctx, pf, why), {}});
+    for (const auto& vf : pfs.back().vfs)
+      files.insert(files.end(), vf.vfio.files.begin(), vf.vfio.files.end());
+  }
+  auto holders = sriov::VfioHolders::scan_if_any(ctx.sysfs, files);
+  ByNode nodes(node_order);
+  for (auto& node : pfs) {
     for (const auto& vf : node.vfs) node.holders.push_back(holders.of(vf.vfio));
-    nodes[pf.numa_node].first.push_back(std::move(node));
+    nodes[node.pf.numa_node].first.push_back(std::move(node));
   }
   for (const auto& g : gpu_host->gpus) nodes[g.numa_node].second.push_back(&g);
   if (ctx.out.json) {

@@ -6,6 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
+
+#include "sriov/holders.hpp"
 
 namespace sriov {
 
@@ -13,5 +16,9 @@ void make_utf8(nlohmann::json& value);
 
 // dump() of a copy made UTF-8: never throws for bad bytes.
 std::string dump_utf8(const nlohmann::json& value, int indent = -1);
+
+// The processes holding a device through VFIO, as every JSON output names them (show,
+// list --tree, publish json): [{"pid", "comm", "path"}, ...].
+nlohmann::json holders_json(const std::vector<Holder>& holders);
 
 }  // namespace sriov

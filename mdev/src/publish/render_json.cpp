@@ -21,9 +21,6 @@ nlohmann::json text_or_null(const std::string& s) {
 }
 
 nlohmann::json device_json(const Device& d) {
-  nlohmann::json holders = nlohmann::json::array();
-  for (const auto& h : d.holders)
-    holders.push_back({{"pid", h.pid}, {"comm", h.comm}, {"path", h.path}});
   bool ids = d.vendor_id != 0 || d.device_id != 0;  // an mdev on a non-PCI parent has none
   return {{"kind", kind_name(d.kind)},
           {"id", d.id},
@@ -46,7 +43,7 @@ nlohmann::json device_json(const Device& d) {
           {sriov::json_key(sriov::vf_key::mac), opt(d.mac)},
           {sriov::json_key(sriov::vf_key::vlan), opt(d.vlan)},
           {"pool", d.pool},
-          {"holders", holders}};
+          {"holders", sriov::holders_json(d.holders)}};
 }
 
 }  // namespace
